@@ -1,0 +1,26 @@
+/** Why a line was rejected. Stable codes: they appear in summaries, the API and metrics. */
+export const REJECT_REASONS = {
+  'invalid-json': 'not valid JSON',
+  'not-an-object': 'JSON value is not an object',
+  'missing-field': 'a required field is missing',
+  'wrong-type': 'a field has the wrong type',
+  'bad-timestamp': 'timestamp missing, unparseable or out of range',
+  'bad-status': 'status is not an HTTP status code (100-599)',
+  'missing-zone': 'no zone in the line and none given (--zone)',
+  'format-mismatch': 'line does not match the log format',
+  'line-too-long': 'line longer than the limit (1 MiB by default)',
+  'invalid-utf8': 'line is not valid UTF-8',
+  binary: 'line contains binary data (NUL or control bytes)',
+} as const;
+
+export type RejectReason = keyof typeof REJECT_REASONS;
+
+/** A rejected line: its reason code and a human detail naming field and value. */
+export interface Rejection {
+  reason: RejectReason;
+  detail: string;
+}
+
+export function reject(reason: RejectReason, detail: string = REJECT_REASONS[reason]): Rejection {
+  return { reason, detail };
+}

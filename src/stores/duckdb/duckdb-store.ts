@@ -1,0 +1,253 @@
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { Group, Source } from '../../classify/rules.js';
+import type { RollupRow } from '../../rollup/rollup.js';
+import type {
+  AggregateQuery,
+  AggregateRow,
+  BatchWriter,
+  CommitOutcome,
+  IngestRecord,
+  Plan,
+  Store,
+  TokenRecord,
+  ZoneInfo,
+} from '../store.js';
+import { MIGRATIONS } from './schema.js';
+import { aggregateSql, bucketTotalsSql } from './sql.js';
+
+export const DEFAULT_PLAN: Plan = 'enterprise';
+
+/** The embedded store: one DuckDB file, opened by one process at a time. */
+export class DuckDBStore implements Store {
+  readonly kind = 'duckdb' as const;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly reader: DuckDBConnection,
+  ) {}
+
+  static async open(path: string): Promise<DuckDBStore> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/lock/i.test(message)) {
+        throw new Error(
+          `the store ${path} is in use by another process (DuckDB allows one writer per file): stop it, or push logs to its HTTP API. ${message}`,
+        );
+      }
+      throw err;
+    }
+    const store = new DuckDBStore(path, instance, await instance.connect());
+    await store.migrate();
+    return store;
+  }
+
+  async migrate(): Promise<void> {
+    await this.reader.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const rows = (await this.reader.runAndReadAll('SELECT max(version) AS v FROM schema_version')).getRowObjectsJS();
+    const current = Number(rows[0]?.v ?? 0);
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+      await this.reader.run('BEGIN TRANSACTION');
+      try {
+        await this.reader.run(MIGRATIONS[version - 1]);
+        await this.reader.run('INSERT INTO schema_version VALUES ($1)', [version]);
+        await this.reader.run('COMMIT');
+      } catch (err) {
+        await this.reader.run('ROLLBACK');
+        throw err;
+      }
+    }
+  }
+
+  async openBatch(): Promise<BatchWriter> {
+    const connection = await this.instance.connect();
+    await connection.run('BEGIN TRANSACTION');
+    return new DuckDBBatch(connection, await connection.createAppender('rollup_minute'));
+  }
+
+  async ingestRecord(key: string): Promise<IngestRecord | undefined> {
+    return (await this.ingestRows('key = $1', [key]))[0];
+  }
+
+  ingestRecordsByHint(hint: string): Promise<IngestRecord[]> {
+    return this.ingestRows('hint = $1', [hint]);
+  }
+
+  private async ingestRows(where: string, params: DuckDBValue[]): Promise<IngestRecord[]> {
+    const reader = await this.reader.runAndReadAll(
+      `SELECT key, hint, source, at_ms, accepted::DOUBLE AS accepted, rejected::DOUBLE AS rejected FROM ingests WHERE ${where}`,
+      params,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      key: String(r.key),
+      hint: String(r.hint),
+      source: String(r.source),
+      at: Number(r.at_ms),
+      accepted: Number(r.accepted),
+      rejected: Number(r.rejected),
+    }));
+  }
+
+  async aggregate(q: AggregateQuery): Promise<AggregateRow[]> {
+    const { sql, params } = aggregateSql(q);
+    const reader = await this.reader.runAndReadAll(sql, params);
+    return reader.getRowObjectsJS().map((r) => {
+      const row: AggregateRow = { t: Number(r.t), requests: Number(r.requests), bytes: Number(r.bytes) };
+      if ('status' in r) row.status = Number(r.status);
+      if ('group' in r) row.group = r.group as Group;
+      if ('colo' in r) row.colo = String(r.colo);
+      if ('host' in r) row.host = String(r.host);
+      if ('source' in r) row.source = r.source as Source;
+      return row;
+    });
+  }
+
+  async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
+    const { sql, params } = bucketTotalsSql(q);
+    const reader = await this.reader.runAndReadAll(sql, params);
+    const totals = new Map<number, number>();
+    for (const [t, requests] of reader.getRowsJS()) totals.set(Number(t), Number(requests));
+    return totals;
+  }
+
+  async zones(): Promise<ZoneInfo[]> {
+    const reader = await this.reader.runAndReadAll(`
+      WITH seen AS (
+        SELECT zone, sum(requests)::DOUBLE AS requests, min(minute_ms) AS first_ms, max(minute_ms) AS last_ms
+        FROM rollup_minute GROUP BY zone
+      )
+      SELECT coalesce(s.zone, z.zone) AS zone, z.plan, coalesce(s.requests, 0) AS requests, s.first_ms, s.last_ms
+      FROM seen s FULL OUTER JOIN zones z ON s.zone = z.zone
+      ORDER BY 1`);
+    return reader.getRowObjectsJS().map((r) => ({
+      zone: String(r.zone),
+      plan: (r.plan as Plan | null) ?? DEFAULT_PLAN,
+      requests: Number(r.requests),
+      firstSeen: r.first_ms === null ? null : Number(r.first_ms),
+      lastSeen: r.last_ms === null ? null : Number(r.last_ms),
+    }));
+  }
+
+  async zonePlan(zone: string): Promise<Plan> {
+    const rows = (await this.reader.runAndReadAll('SELECT plan FROM zones WHERE zone = $1', [zone])).getRowsJS();
+    return (rows[0]?.[0] as Plan | undefined) ?? DEFAULT_PLAN;
+  }
+
+  async setZonePlan(zone: string, plan: Plan): Promise<void> {
+    await this.reader.run('INSERT OR REPLACE INTO zones VALUES ($1, $2)', [zone, plan]);
+  }
+
+  async createToken(token: TokenRecord): Promise<void> {
+    await this.reader.run(
+      "INSERT INTO tokens VALUES ($1, $2, $3, string_split($4, ','), string_split($5, ','), $6, NULL)",
+      [token.id, token.name, token.hash, token.scopes.join(','), token.zones.join(','), token.createdAt],
+    );
+  }
+
+  async tokens(): Promise<TokenRecord[]> {
+    return this.tokenRows('true');
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return (await this.tokenRows('hash = $1', [hash]))[0];
+  }
+
+  private async tokenRows(where: string, params: DuckDBValue[] = []): Promise<TokenRecord[]> {
+    const reader = await this.reader.runAndReadAll(
+      `SELECT id, name, hash, array_to_string(scopes, ',') AS scopes, array_to_string(zones, ',') AS zones, created_at_ms, revoked_at_ms
+       FROM tokens WHERE ${where} ORDER BY created_at_ms, id`,
+      params,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      hash: String(r.hash),
+      scopes: String(r.scopes).split(',') as TokenRecord['scopes'],
+      zones: String(r.zones).split(','),
+      createdAt: Number(r.created_at_ms),
+      revokedAt: r.revoked_at_ms === null ? null : Number(r.revoked_at_ms),
+    }));
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    const result = await this.reader.run(
+      'UPDATE tokens SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL',
+      [id, Date.now()],
+    );
+    return result.rowsChanged > 0;
+  }
+
+  async close(): Promise<void> {
+    this.reader.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** One ingest as one DuckDB transaction: rows go through an appender, the ingest key is the commit's guard. */
+class DuckDBBatch implements BatchWriter {
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly appender: DuckDBAppender,
+  ) {}
+
+  async append(rows: RollupRow[]): Promise<void> {
+    const a = this.appender;
+    for (const r of rows) {
+      a.appendBigInt(BigInt(r.minute));
+      a.appendVarchar(r.zone);
+      a.appendVarchar(r.host);
+      a.appendVarchar(r.colo);
+      a.appendUSmallInt(r.edgeStatus);
+      a.appendUSmallInt(r.status);
+      a.appendUSmallInt(r.originStatus);
+      a.appendVarchar(r.group);
+      a.appendVarchar(r.source);
+      a.appendUBigInt(BigInt(r.requests));
+      a.appendUBigInt(BigInt(r.bytes));
+      a.endRow();
+    }
+    a.flushSync();
+  }
+
+  async commit(record: Omit<IngestRecord, 'at'>): Promise<CommitOutcome> {
+    try {
+      this.appender.closeSync();
+      const existing = await this.connection.runAndReadAll('SELECT 1 FROM ingests WHERE key = $1', [record.key]);
+      if (existing.currentRowCount > 0) {
+        await this.abort();
+        return 'duplicate';
+      }
+      await this.connection.run('INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6)', [
+        record.key,
+        record.hint,
+        record.source,
+        Date.now(),
+        record.accepted,
+        record.rejected,
+      ]);
+      await this.connection.run('COMMIT');
+    } catch (err) {
+      // A concurrent commit of the same key loses on the primary key: that is a duplicate, not a failure.
+      if (/primary key|unique|conflict/i.test((err as Error).message)) {
+        await this.abort();
+        return 'duplicate';
+      }
+      await this.abort();
+      throw err;
+    }
+    this.connection.closeSync();
+    return 'committed';
+  }
+
+  async abort(): Promise<void> {
+    try {
+      await this.connection.run('ROLLBACK');
+    } catch {
+      // Already rolled back by DuckDB after a failed statement.
+    }
+    this.connection.closeSync();
+  }
+}

@@ -1,0 +1,36 @@
+/** The DuckDB schema, version by version. `migrate` applies the ones the file lacks. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE rollup_minute (
+    minute_ms     BIGINT   NOT NULL, -- start of the minute, UTC epoch ms
+    zone          VARCHAR  NOT NULL,
+    host          VARCHAR  NOT NULL,
+    colo          VARCHAR  NOT NULL,
+    edge_status   USMALLINT NOT NULL, -- status the client got
+    status        USMALLINT NOT NULL, -- display status
+    origin_status USMALLINT NOT NULL,
+    grp           VARCHAR  NOT NULL,
+    source        VARCHAR  NOT NULL,
+    requests      UBIGINT  NOT NULL,
+    bytes         UBIGINT  NOT NULL
+  );
+  CREATE TABLE ingests (
+    key      VARCHAR PRIMARY KEY,
+    hint     VARCHAR NOT NULL,
+    source   VARCHAR NOT NULL,
+    at_ms    BIGINT  NOT NULL,
+    accepted UBIGINT NOT NULL,
+    rejected UBIGINT NOT NULL
+  );
+  CREATE TABLE zones (zone VARCHAR PRIMARY KEY, plan VARCHAR NOT NULL);
+  CREATE TABLE tokens (
+    id            VARCHAR PRIMARY KEY,
+    name          VARCHAR NOT NULL,
+    hash          VARCHAR NOT NULL UNIQUE,
+    scopes        VARCHAR[] NOT NULL,
+    zones         VARCHAR[] NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    revoked_at_ms BIGINT
+  );
+  `,
+];

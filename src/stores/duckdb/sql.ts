@@ -1,0 +1,59 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { Dimension } from '../../query/spec.js';
+import type { AggregateQuery } from '../store.js';
+
+/** Whitelisted columns per dimension: the only identifiers a query ever puts into SQL. */
+const COLUMNS: Record<Dimension, string> = {
+  status: 'status',
+  group: 'grp',
+  colo: 'colo',
+  host: 'host',
+  source: 'source',
+};
+
+interface Sql {
+  sql: string;
+  params: DuckDBValue[];
+}
+
+function bucketExpr(q: AggregateQuery, params: DuckDBValue[]): string {
+  if (q.bucketSeconds === 0) {
+    params.push(BigInt(q.from));
+    return `$${params.length}`;
+  }
+  params.push(BigInt(q.bucketSeconds * 1000));
+  return `(minute_ms // $${params.length}) * $${params.length}`;
+}
+
+/** WHERE clause for zone, time range and the scope filters (host, colo); status and group only with `withStatus`. */
+function where(q: AggregateQuery, params: DuckDBValue[], withStatus: boolean): string {
+  const add = (value: DuckDBValue) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const clauses = [`zone = ${add(q.zone)}`, `minute_ms >= ${add(BigInt(q.from))}`, `minute_ms < ${add(BigInt(q.to))}`];
+  if (q.host !== undefined) clauses.push(`host = ${add(q.host)}`);
+  if (q.colos?.length) clauses.push(`colo IN (${q.colos.map(add).join(', ')})`);
+  if (withStatus && q.statuses?.length) clauses.push(`status IN (${q.statuses.map(add).join(', ')})`);
+  if (withStatus && q.groups?.length) clauses.push(`grp IN (${q.groups.map(add).join(', ')})`);
+  return clauses.join(' AND ');
+}
+
+export function aggregateSql(q: AggregateQuery): Sql {
+  const params: DuckDBValue[] = [];
+  const t = bucketExpr(q, params);
+  const dims = q.by.map((d) => `${COLUMNS[d]} AS "${d}"`);
+  const groupBy = ['1', ...q.by.map((_, i) => String(i + 2))];
+  const sql = `SELECT ${[`${t} AS t`, ...dims].join(', ')}, sum(requests)::DOUBLE AS requests, sum(bytes)::DOUBLE AS bytes
+    FROM rollup_minute WHERE ${where(q, params, true)}
+    GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}`;
+  return { sql, params };
+}
+
+export function bucketTotalsSql(q: AggregateQuery): Sql {
+  const params: DuckDBValue[] = [];
+  const t = bucketExpr(q, params);
+  const sql = `SELECT ${t} AS t, sum(requests)::DOUBLE AS requests
+    FROM rollup_minute WHERE ${where(q, params, false)} GROUP BY 1`;
+  return { sql, params };
+}

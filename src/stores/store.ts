@@ -1,0 +1,92 @@
+import type { Group, Source } from '../classify/rules.js';
+import type { Dimension, StatusQuery } from '../query/spec.js';
+import type { RollupRow } from '../rollup/rollup.js';
+
+/** One aggregated row from a store: bucket start (epoch ms), grouped dimensions, sums. */
+export interface AggregateRow {
+  t: number;
+  status?: number;
+  group?: Group;
+  colo?: string;
+  host?: string;
+  source?: Source;
+  requests: number;
+  bytes: number;
+}
+
+/** The aggregation a store runs; `bucketSeconds` 0 means one bucket for the whole range (t = from). */
+export interface AggregateQuery extends Omit<StatusQuery, 'bucket' | 'by'> {
+  bucketSeconds: number;
+  by: Dimension[];
+}
+
+/** What was ingested under an idempotency key (a file's content hash, an HTTP batch key). */
+export interface IngestRecord {
+  key: string;
+  /** Cheap pre-check for files: `${size}:${sha256 of the first 64 KiB}`; '' for other sources. */
+  hint: string;
+  source: string;
+  at: number;
+  accepted: number;
+  rejected: number;
+}
+
+export type CommitOutcome = 'committed' | 'duplicate';
+
+/**
+ * Rows of one ingest (a file, a stream, an HTTP batch), written as they come and made
+ * visible and durable all at once by `commit`, or not at all. `commit` returns
+ * 'duplicate' (and writes nothing) if the key was already committed.
+ */
+export interface BatchWriter {
+  append(rows: RollupRow[]): Promise<void>;
+  commit(record: Omit<IngestRecord, 'at'>): Promise<CommitOutcome>;
+  abort(): Promise<void>;
+}
+
+export const PLANS = ['free', 'pro', 'business', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+export interface ZoneInfo {
+  zone: string;
+  plan: Plan;
+  requests: number;
+  firstSeen: number | null;
+  lastSeen: number | null;
+}
+
+export const SCOPES = ['analytics:read', 'logs:write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  /** sha256 of the secret, hex. The secret itself is never stored. */
+  hash: string;
+  scopes: Scope[];
+  /** Zones the token is for; ['*'] for all. */
+  zones: string[];
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** A rollup store. DuckDB and ClickHouse implement it and pass one conformance suite. */
+export interface Store {
+  readonly kind: 'duckdb' | 'clickhouse';
+  /** Creates or migrates the schema. Idempotent. */
+  migrate(): Promise<void>;
+  openBatch(): Promise<BatchWriter>;
+  ingestRecord(key: string): Promise<IngestRecord | undefined>;
+  ingestRecordsByHint(hint: string): Promise<IngestRecord[]>;
+  aggregate(q: AggregateQuery): Promise<AggregateRow[]>;
+  /** Total requests per bucket within zone, host and colo filters (status and group filters ignored). */
+  bucketTotals(q: AggregateQuery): Promise<Map<number, number>>;
+  zones(): Promise<ZoneInfo[]>;
+  zonePlan(zone: string): Promise<Plan>;
+  setZonePlan(zone: string, plan: Plan): Promise<void>;
+  createToken(token: TokenRecord): Promise<void>;
+  tokens(): Promise<TokenRecord[]>;
+  tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  revokeToken(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}
