@@ -1,0 +1,121 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
+import { parseFieldMap } from '../parsers/ndjson.js';
+import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
+import type { Store } from '../stores/store.js';
+import { type FileOutcome, printSummary } from './ingest-summary.js';
+import { clearProgress, terminalProgress } from './progress.js';
+import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
+
+interface IngestFlags extends StoreOptions {
+  format: string;
+  zone?: string;
+  colo?: string;
+  nginxLogFormat?: string;
+  coloVar?: string;
+  map?: string;
+  force?: boolean;
+  maxRejectRatio?: string;
+  maxLineBytes?: string;
+  json?: boolean;
+}
+
+export function registerIngest(program: Command): void {
+  withStoreOptions(
+    program
+      .command('ingest')
+      .description('ingest log files (plain or gzip) or stdin (-) into the store')
+      .argument('<files...>', 'log files, or - for stdin')
+      .option('--format <format>', 'auto, cloudflare, nginx, ndjson, ...', 'auto')
+      .option('--zone <zone>', 'zone for lines that carry none')
+      .option('--colo <colo>', 'data center for lines that carry none')
+      .option('--nginx-log-format <format>', "nginx: your log_format string, verbatim (default: nginx's combined)")
+      .option('--colo-var <name>', 'nginx: the variable of the format that holds the data center', 'colo')
+      .option('--map <mapping>', 'ndjson: field mapping, e.g. ts=time,status=code,colo=pop')
+      .option('--force', 'ingest a file again even if it was ingested before (its requests count twice)')
+      .option(
+        '--max-reject-ratio <ratio>',
+        'fail (and commit nothing of that input) above this share of rejected lines, 0..1',
+      )
+      .option('--max-line-bytes <n>', 'longest accepted line in bytes', String(1024 * 1024))
+      .option('--json', 'print the summary as JSON'),
+  ).action(async (files: string[], flags: IngestFlags) => {
+    const store = await storeFrom(flags);
+    try {
+      const outcomes: FileOutcome[] = [];
+      for (const file of files) outcomes.push(await ingestOne(store, file, flags));
+      printSummary(outcomes, Boolean(flags.json));
+      const anyRead = outcomes.some((o) => o.result || o.skipped);
+      const failed = outcomes.some((o) => o.failedRatio);
+      process.exitCode = !anyRead || failed ? 1 : 0;
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function ratioOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ratio = Number(text);
+  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--max-reject-ratio must be a number from 0 to 1, got "${text}"`);
+  return ratio;
+}
+
+async function ingestOne(store: Store, file: string, flags: IngestFlags): Promise<FileOutcome> {
+  const isStdin = file === '-';
+  const options: IngestOptions = {
+    format: flags.format,
+    zone: flags.zone,
+    colo: flags.colo,
+    nginxLogFormat: flags.nginxLogFormat,
+    coloVar: flags.coloVar,
+    fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
+    source: isStdin ? 'stdin' : file,
+    maxRejectRatio: ratioOf(flags.maxRejectRatio),
+    maxLineBytes: Number(flags.maxLineBytes),
+  };
+  let size: number | undefined;
+  if (!isStdin) {
+    try {
+      size = (await stat(file)).size;
+      options.hint = await fileHint(file);
+    } catch (err) {
+      return { file, error: `cannot read ${file}: ${(err as Error).message}` };
+    }
+    const previous = await previousIngest(store, file, options.hint);
+    if (previous && !flags.force) {
+      return {
+        file,
+        skipped: `already ingested on ${new Date(previous.at).toISOString()} (${previous.accepted} lines); --force to ingest it again`,
+      };
+    }
+    if (previous) {
+      process.stderr.write(`warning: ${file} was ingested before; --force counts its requests again\n`);
+      options.key = `${previous.key}:force:${Date.now()}`;
+    }
+  } else if (flags.force) {
+    options.key = `stdin:force:${Date.now()}`;
+  }
+  options.onProgress = terminalProgress(isStdin ? 'stdin' : file, size);
+  try {
+    const result: IngestResult = await ingest(store, isStdin ? process.stdin : readFileChunks(file), options);
+    clearProgress();
+    if (result.outcome === 'duplicate') {
+      return { file, skipped: 'already ingested (same content); --force to ingest it again' };
+    }
+    return { file, result };
+  } catch (err) {
+    clearProgress();
+    if (err instanceof RejectRatioError) return { file, result: err.result, failedRatio: err.message };
+    return { file, error: `${file}: ${(err as Error).message}` };
+  }
+}
+
+/** A file counts as ingested before when a record with its size and head hash also has its full content hash. */
+async function previousIngest(store: Store, file: string, hint: string) {
+  const candidates = await store.ingestRecordsByHint(hint);
+  if (candidates.length === 0) return undefined;
+  const key = await fileKey(file);
+  return candidates.find((record) => record.key === key);
+}

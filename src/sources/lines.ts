@@ -1,0 +1,142 @@
+import { isUtf8 } from 'node:buffer';
+import type { RejectReason } from '../model/rejection.js';
+
+export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+
+/** What the splitter hands on: good lines as text, bad ones as a reason. */
+export interface LineHandler {
+  line(text: string, lineNo: number): void;
+  bad(lineNo: number, reason: RejectReason, detail: string, text: string): void;
+}
+
+// C0 controls other than tab, LF and CR never appear in a text log line.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+const NEWLINE = 0x0a;
+
+/**
+ * Splits a byte stream into lines with bounded memory. The common case (a chunk
+ * that is valid UTF-8 without control bytes) decodes the whole chunk once and
+ * slices it; only a chunk that fails those checks is examined line by line.
+ */
+export class LineSplitter {
+  private carry: Buffer | null = null;
+  /** True while skipping the rest of a line already over the limit. */
+  private skipping = false;
+  private skippedHead = '';
+  lineNo = 0;
+
+  constructor(
+    private readonly handler: LineHandler,
+    private readonly maxLineBytes: number = DEFAULT_MAX_LINE_BYTES,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    if (this.skipping) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl === -1) return;
+      this.finishSkipped();
+      start = nl + 1;
+    }
+    const lastNl = chunk.lastIndexOf(NEWLINE);
+    if (lastNl < start) {
+      this.keep(chunk.subarray(start));
+      return;
+    }
+    if (this.carry) {
+      const firstNl = chunk.indexOf(NEWLINE, start);
+      const head = Buffer.concat([this.carry, chunk.subarray(start, firstNl)]);
+      this.carry = null;
+      this.bytesLine(head);
+      start = firstNl + 1;
+    }
+    if (lastNl >= start) this.block(chunk.subarray(start, lastNl));
+    this.keep(chunk.subarray(lastNl + 1));
+  }
+
+  /** Flushes a last line without a trailing newline. */
+  end(): void {
+    if (this.skipping) this.finishSkipped();
+    else if (this.carry) this.bytesLine(this.carry);
+    this.carry = null;
+  }
+
+  /** Whole lines, newline-separated, without the final newline. */
+  private block(bytes: Buffer): void {
+    if (bytes.length === 0) {
+      this.lineNo++;
+      return;
+    }
+    if (!isUtf8(bytes)) return this.slowBlock(bytes);
+    const text = bytes.toString('utf8');
+    if (CONTROL.test(text)) return this.slowBlock(bytes);
+    let from = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', from);
+      this.textLine(nl === -1 ? text.slice(from) : text.slice(from, nl));
+      if (nl === -1) return;
+      from = nl + 1;
+    }
+  }
+
+  private slowBlock(bytes: Buffer): void {
+    let from = 0;
+    for (;;) {
+      const nl = bytes.indexOf(NEWLINE, from);
+      this.bytesLine(bytes.subarray(from, nl === -1 ? bytes.length : nl));
+      if (nl === -1) return;
+      from = nl + 1;
+    }
+  }
+
+  private bytesLine(bytes: Buffer): void {
+    if (!isUtf8(bytes)) {
+      this.lineNo++;
+      this.handler.bad(this.lineNo, 'invalid-utf8', 'bytes that are not valid UTF-8', bytes.toString('utf8', 0, 200));
+      return;
+    }
+    this.textLine(bytes.toString('utf8'));
+  }
+
+  private textLine(raw: string): void {
+    this.lineNo++;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.length === 0) return;
+    if (text.length * 3 > this.maxLineBytes && Buffer.byteLength(text) > this.maxLineBytes) {
+      this.handler.bad(this.lineNo, 'line-too-long', `line longer than ${this.maxLineBytes} bytes`, text.slice(0, 200));
+      return;
+    }
+    const control = CONTROL.exec(text);
+    if (control) {
+      const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
+      this.handler.bad(
+        this.lineNo,
+        'binary',
+        `control byte 0x${code} at column ${control.index + 1}`,
+        text.slice(0, 200),
+      );
+      return;
+    }
+    this.handler.line(text, this.lineNo);
+  }
+
+  /** Keeps the tail of a chunk (a line still being read), or starts skipping it once it passes the limit. */
+  private keep(tail: Buffer): void {
+    if (tail.length === 0) return;
+    const size = (this.carry?.length ?? 0) + tail.length;
+    if (size > this.maxLineBytes) {
+      this.skippedHead = (this.carry ?? tail).toString('utf8', 0, 200);
+      this.carry = null;
+      this.skipping = true;
+      return;
+    }
+    this.carry = this.carry ? Buffer.concat([this.carry, tail]) : Buffer.from(tail);
+  }
+
+  private finishSkipped(): void {
+    this.skipping = false;
+    this.lineNo++;
+    this.handler.bad(this.lineNo, 'line-too-long', `line longer than ${this.maxLineBytes} bytes`, this.skippedHead);
+    this.skippedHead = '';
+  }
+}
