@@ -9,7 +9,8 @@ export interface LineHandler {
   bad(lineNo: number, reason: RejectReason, detail: string, text: string): void;
 }
 
-// C0 controls other than tab, LF and CR never appear in a text log line.
+// C0 controls other than tab, LF and CR never appear in a text log line: finding them is the point.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to detect binary input
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 const NEWLINE = 0x0a;
 
@@ -67,9 +68,15 @@ export class LineSplitter {
       this.lineNo++;
       return;
     }
-    if (!isUtf8(bytes)) return this.slowBlock(bytes);
+    if (!isUtf8(bytes)) {
+      this.slowBlock(bytes);
+      return;
+    }
     const text = bytes.toString('utf8');
-    if (CONTROL.test(text)) return this.slowBlock(bytes);
+    if (CONTROL.test(text)) {
+      this.slowBlock(bytes);
+      return;
+    }
     let from = 0;
     for (;;) {
       const nl = text.indexOf('\n', from);
