@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
@@ -7,6 +8,9 @@ import type { Store } from '../stores/store.js';
 import { type FileOutcome, printSummary } from './ingest-summary.js';
 import { clearProgress, terminalProgress } from './progress.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
+
+const PARALLEL_FROM_BYTES = 8 * 1024 * 1024;
+const MAX_WORKERS = 4;
 
 interface IngestFlags extends StoreOptions {
   format: string;
@@ -98,6 +102,8 @@ async function ingestOne(store: Store, file: string, flags: IngestFlags): Promis
     options.key = `stdin:force:${Date.now()}`;
   }
   options.onProgress = terminalProgress(isStdin ? 'stdin' : file, size);
+  // Threads pay off once there is more to parse than it takes to start them.
+  if (isStdin || (size ?? 0) > PARALLEL_FROM_BYTES) options.workers = Math.min(availableParallelism(), MAX_WORKERS);
   try {
     const result: IngestResult = await ingest(store, isStdin ? process.stdin : readFileChunks(file), options);
     clearProgress();

@@ -1,24 +1,29 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Rejection, RejectReason } from '../model/rejection.js';
-import { emptyRequest, resetRequest } from '../model/request.js';
+import type { RejectReason } from '../model/rejection.js';
 import { detectFormat } from '../parsers/detect.js';
-import type { Parser, ParserOptions } from '../parsers/parser.js';
+import type { ParserOptions } from '../parsers/parser.js';
 import { createParser } from '../parsers/registry.js';
-import { Rollup, type RollupRow } from '../rollup/rollup.js';
+import type { RollupRow } from '../rollup/rollup.js';
+import { lineBlocks } from '../sources/blocks.js';
 import { type DecodeStats, decode, TruncatedInputError } from '../sources/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../sources/lines.js';
-import type { CommitOutcome, Store } from '../stores/store.js';
+import type { BatchWriter, CommitOutcome, Store } from '../stores/store.js';
+import { LineRollup } from './line-rollup.js';
+import { ParseWorkers } from './parallel.js';
+import { type RejectSample, Tally } from './tally.js';
 
 export { UnknownFormatError } from '../parsers/registry.js';
 export { InputLimitError } from '../sources/decode.js';
+export type { RejectSample } from './tally.js';
 
 /** Rollup keys held in memory before they are appended to the batch: bounds memory, not lines. */
 const FLUSH_KEYS = 100_000;
 /** Lines `auto` looks at before it decides. */
 const DETECT_LINES = 20;
-const SAMPLE_REJECTS = 10;
 const PROGRESS_MS = 250;
+/** Bytes of whole lines handed to a parsing thread at a time. */
+const BLOCK_BYTES = 1024 * 1024;
 
 export interface IngestOptions extends ParserOptions {
   /** `auto` or a registered format name. */
@@ -32,18 +37,13 @@ export interface IngestOptions extends ParserOptions {
   maxLineBytes?: number;
   /** Limit on decompressed bytes; passing it throws InputLimitError and commits nothing. */
   maxInputBytes?: number;
+  /** Parsing threads; 1 parses on the calling thread (best for small inputs such as HTTP batches). */
+  workers?: number;
   onProgress?: (progress: IngestProgress) => void;
   /** Sees every rollup row the batch writes (before commit): for live views and metrics. */
   onRows?: (rows: RollupRow[]) => void;
   /** Rejected share of lines (0..1) above which the batch is aborted with RejectRatioError. */
   maxRejectRatio?: number;
-}
-
-/** Too many lines were rejected: the batch was aborted and nothing was committed. */
-export class RejectRatioError extends Error {
-  constructor(readonly result: IngestResult) {
-    super(`${result.rejected} of ${result.lines} lines rejected, over the allowed ratio: nothing was committed`);
-  }
 }
 
 export interface IngestProgress {
@@ -53,13 +53,6 @@ export interface IngestProgress {
   /** Raw (possibly compressed) bytes read. */
   rawBytes: number;
   elapsedMs: number;
-}
-
-export interface RejectSample {
-  line: number;
-  reason: RejectReason;
-  detail: string;
-  text: string;
 }
 
 export interface IngestResult {
@@ -83,6 +76,19 @@ export interface IngestResult {
   outcome: CommitOutcome;
 }
 
+/** Too many lines were rejected: the batch was aborted and nothing was committed. */
+export class RejectRatioError extends Error {
+  constructor(readonly result: IngestResult) {
+    super(`${result.rejected} of ${result.lines} lines rejected, over the allowed ratio: nothing was committed`);
+  }
+}
+
+/** What both ways of parsing (this thread, or a pool of threads) report back. */
+interface Parsed {
+  lines: number;
+  tally: Tally;
+}
+
 /**
  * Reads raw bytes (plain or gzip), parses, classifies and rolls up every line and
  * commits the whole input as ONE batch: durable and visible when this resolves,
@@ -95,113 +101,64 @@ export async function ingest(
 ): Promise<IngestResult> {
   const started = performance.now();
   const hash = createHash('sha256');
-  const result: IngestResult = {
-    format: options.format,
-    key: options.key ?? '',
-    lines: 0,
-    accepted: 0,
-    rejected: 0,
-    rejectsByReason: {},
-    samples: [],
-    rawBytes: 0,
-    bytes: 0,
-    gzip: false,
-    durationMs: 0,
-    outcome: 'committed',
-  };
-  const rollup = new Rollup();
-  const request = emptyRequest();
-  let parser: Parser | undefined = options.format === 'auto' ? undefined : createParser(options.format, options);
-  const pending: Array<[string, number]> = [];
-
-  const rejectLine = (lineNo: number, rejection: Rejection, text: string) => {
-    result.rejected++;
-    result.rejectsByReason[rejection.reason] = (result.rejectsByReason[rejection.reason] ?? 0) + 1;
-    if (result.samples.length < SAMPLE_REJECTS) {
-      result.samples.push({
-        line: lineNo,
-        reason: rejection.reason,
-        detail: rejection.detail,
-        text: text.slice(0, 200),
-      });
-    }
-  };
-  const parseLine = (p: Parser, text: string, lineNo: number) => {
-    resetRequest(request);
-    const rejection = p.parse(text, request);
-    if (rejection) rejectLine(lineNo, rejection, text);
-    else {
-      result.accepted++;
-      rollup.add(request);
-    }
-  };
-  const decide = () => {
-    const detected = detectFormat(
-      pending.map(([text]) => text),
-      options,
-    );
-    result.format = detected.format;
-    result.detectedBy = detected.reason;
-    const chosen = createParser(detected.format, options);
-    parser = chosen;
-    for (const [text, lineNo] of pending) parseLine(chosen, text, lineNo);
-    pending.length = 0;
-  };
-  const splitter = new LineSplitter(
-    {
-      line(text, lineNo) {
-        if (parser) parseLine(parser, text, lineNo);
-        else {
-          pending.push([text, lineNo]);
-          if (pending.length >= DETECT_LINES) decide();
-        }
-      },
-      bad(lineNo, reason, detail, text) {
-        rejectLine(lineNo, { reason, detail }, text);
-      },
-    },
-    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-  );
-
+  let rawBytes = 0;
   async function* hashed(): AsyncGenerator<Uint8Array> {
     for await (const chunk of input) {
       hash.update(chunk);
-      result.rawBytes += chunk.length;
+      rawBytes += chunk.length;
       yield chunk;
     }
   }
+  const stats: DecodeStats = { gzip: false, bytes: 0 };
+  const format = { name: options.format, detectedBy: undefined as string | undefined };
+  let inputError: string | undefined;
+  let lastProgress = started;
+  const progress = (parsed: Parsed) => {
+    if (!options.onProgress || performance.now() - lastProgress < PROGRESS_MS) return;
+    lastProgress = performance.now();
+    const { accepted, rejected } = parsed.tally;
+    options.onProgress({ lines: parsed.lines, accepted, rejected, rawBytes, elapsedMs: lastProgress - started });
+  };
 
   const batch = await store.openBatch();
   try {
-    const flush = async () => {
-      const rows = rollup.drain();
+    const write = async (rows: RollupRow[]) => {
+      if (rows.length === 0) return;
       options.onRows?.(rows);
       await batch.append(rows);
     };
-    const stats: DecodeStats = { gzip: false, bytes: 0 };
-    let lastProgress = started;
-    try {
-      for await (const chunk of decode(hashed(), stats, options.maxInputBytes)) {
-        splitter.push(chunk);
-        if (rollup.size >= FLUSH_KEYS) await flush();
-        if (options.onProgress && performance.now() - lastProgress >= PROGRESS_MS) {
-          lastProgress = performance.now();
-          options.onProgress(progressOf(result, splitter.lineNo, started));
-        }
+    const plain = decode(hashed(), stats, options.maxInputBytes);
+    const guarded = async function* () {
+      try {
+        yield* plain;
+      } catch (err) {
+        if (!(err instanceof TruncatedInputError)) throw err;
+        inputError = err.message;
       }
-    } catch (err) {
-      if (!(err instanceof TruncatedInputError)) throw err;
-      result.inputError = err.message;
-    }
-    splitter.end();
-    if (!parser && pending.length > 0) decide();
-    await flush();
-    result.lines = splitter.lineNo;
-    result.bytes = stats.bytes;
-    result.gzip = stats.gzip;
-    result.key ||= `sha256:${hash.digest('hex')}`;
-    const parsed = result.accepted + result.rejected;
-    if (options.maxRejectRatio !== undefined && parsed > 0 && result.rejected / parsed > options.maxRejectRatio) {
+    };
+    const parsed =
+      (options.workers ?? 1) > 1
+        ? await parseInThreads(guarded(), options, format, write, progress)
+        : await parseHere(guarded(), options, format, write, progress);
+
+    const result: IngestResult = {
+      format: format.name,
+      detectedBy: format.detectedBy,
+      key: options.key || `sha256:${hash.digest('hex')}`,
+      lines: parsed.lines,
+      accepted: parsed.tally.accepted,
+      rejected: parsed.tally.rejected,
+      rejectsByReason: parsed.tally.rejectsByReason,
+      samples: parsed.tally.samples,
+      rawBytes,
+      bytes: stats.bytes,
+      gzip: stats.gzip,
+      inputError,
+      durationMs: 0,
+      outcome: 'committed',
+    };
+    const judged = result.accepted + result.rejected;
+    if (options.maxRejectRatio !== undefined && judged > 0 && result.rejected / judged > options.maxRejectRatio) {
       throw new RejectRatioError(result);
     }
     result.outcome = await batch.commit({
@@ -211,20 +168,159 @@ export async function ingest(
       accepted: result.accepted,
       rejected: result.rejected,
     });
+    result.durationMs = performance.now() - started;
+    return result;
   } catch (err) {
     await batch.abort();
     throw err;
   }
-  result.durationMs = performance.now() - started;
-  return result;
 }
 
-function progressOf(result: IngestResult, lines: number, started: number): IngestProgress {
-  return {
-    lines,
-    accepted: result.accepted,
-    rejected: result.rejected,
-    rawBytes: result.rawBytes,
-    elapsedMs: performance.now() - started,
+type Write = (rows: RollupRow[]) => Promise<void>;
+type Format = { name: string; detectedBy: string | undefined };
+
+/** Collects the first lines of the input for `auto`, then returns the chosen format. */
+function choose(format: Format, sample: string[], options: ParserOptions): string {
+  if (format.name !== 'auto') return format.name;
+  const detected = detectFormat(sample, options);
+  format.name = detected.format;
+  format.detectedBy = detected.reason;
+  return detected.format;
+}
+
+async function parseHere(
+  input: AsyncIterable<Buffer>,
+  options: IngestOptions,
+  format: Format,
+  write: Write,
+  progress: (parsed: Parsed) => void,
+): Promise<Parsed> {
+  let handler: LineRollup | undefined =
+    format.name === 'auto' ? undefined : new LineRollup(createParser(format.name, options));
+  // Until `auto` has decided, lines wait here; rejections found by the splitter are kept in order.
+  const waiting: Array<[string, number]> = [];
+  const early = new Tally();
+  const decide = () => {
+    const chosen = new LineRollup(
+      createParser(
+        choose(
+          format,
+          waiting.map(([text]) => text),
+          options,
+        ),
+        options,
+      ),
+    );
+    chosen.tally = early;
+    for (const [text, lineNo] of waiting) chosen.line(text, lineNo);
+    waiting.length = 0;
+    handler = chosen;
   };
+  const splitter = new LineSplitter(
+    {
+      line(text, lineNo) {
+        if (handler) handler.line(text, lineNo);
+        else {
+          waiting.push([text, lineNo]);
+          if (waiting.length >= DETECT_LINES) decide();
+        }
+      },
+      bad(lineNo, reason, detail, text) {
+        if (handler) handler.bad(lineNo, reason, detail, text);
+        else early.reject(lineNo, { reason, detail }, text);
+      },
+    },
+    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+  );
+  for await (const chunk of input) {
+    splitter.push(chunk);
+    if (handler && handler.rollup.size >= FLUSH_KEYS) await write(handler.rollup.drain());
+    if (handler) progress({ lines: splitter.lineNo, tally: handler.tally });
+  }
+  splitter.end();
+  if (!handler && waiting.length > 0) decide();
+  if (!handler) return { lines: splitter.lineNo, tally: early };
+  await write(handler.rollup.drain());
+  return { lines: splitter.lineNo, tally: handler.tally };
+}
+
+async function parseInThreads(
+  input: AsyncIterable<Buffer>,
+  options: IngestOptions,
+  format: Format,
+  write: Write,
+  progress: (parsed: Parsed) => void,
+): Promise<Parsed> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const total: Parsed = { lines: 0, tally: new Tally() };
+  // Blocks finish out of order: line numbers are fixed up once all earlier blocks are counted.
+  const blockLines: number[] = [];
+  const reports: Array<{ seq: number; tally: Tally }> = [];
+  let writes = Promise.resolve();
+  let workers: ParseWorkers | undefined;
+  const parserOptions: ParserOptions = {
+    zone: options.zone,
+    colo: options.colo,
+    nginxLogFormat: options.nginxLogFormat,
+    coloVar: options.coloVar,
+    fieldMap: options.fieldMap,
+  };
+  let seq = 0;
+  try {
+    for await (const block of lineBlocks(input, BLOCK_BYTES, maxLineBytes)) {
+      const mySeq = seq++;
+      if (block.kind === 'overlong') {
+        blockLines[mySeq] = 1;
+        const tally = new Tally();
+        tally.reject(1, { reason: 'line-too-long', detail: `line longer than ${maxLineBytes} bytes` }, block.head);
+        reports.push({ seq: mySeq, tally });
+        continue;
+      }
+      if (!workers) {
+        const name = choose(format, firstLines(block.bytes, DETECT_LINES), options);
+        createParser(name, parserOptions); // fails here, on this thread, for a bad format or options
+        workers = new ParseWorkers(
+          options.workers ?? 2,
+          { format: name, options: parserOptions, maxLineBytes, flushKeys: FLUSH_KEYS },
+          (report) => {
+            blockLines[report.seq] = report.lines;
+            reports.push({ seq: report.seq, tally: report.tally });
+            total.lines += report.lines;
+            total.tally.accepted += report.tally.accepted;
+            total.tally.rejected += report.tally.rejected;
+            const rows = report.rows;
+            if (rows) writes = writes.then(() => write(rows));
+            progress(total);
+          },
+        );
+      }
+      await workers.submit(mySeq, block.bytes);
+      await writes;
+    }
+    if (workers) {
+      const rows = await workers.finish();
+      await writes;
+      await write(rows);
+    }
+  } finally {
+    await workers?.close();
+  }
+  const merged = new Tally();
+  const offsets: number[] = [];
+  let lines = 0;
+  for (let i = 0; i < seq; i++) {
+    offsets[i] = lines;
+    lines += blockLines[i] ?? 0;
+  }
+  for (const report of reports.sort((a, b) => a.seq - b.seq)) merged.merge(report.tally, offsets[report.seq]);
+  return { lines, tally: merged };
+}
+
+/** The first non-empty lines of a block, for format detection. */
+function firstLines(bytes: Buffer, count: number): string[] {
+  const lines: string[] = [];
+  const splitter = new LineSplitter({ line: (text) => lines.length < count && lines.push(text), bad: () => {} });
+  splitter.push(bytes);
+  splitter.end();
+  return lines;
 }

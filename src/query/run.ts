@@ -1,5 +1,6 @@
 import type { AggregateQuery, Store } from '../stores/store.js';
 import { BUCKETS, type QueryAnswer, type QueryRow, type StatusQuery } from './spec.js';
+import { bucketStart } from './time.js';
 
 /** Percent with 4 decimals: enough to tell 0.0001 % apart, and identical on every store. */
 export function percentOf(part: number, total: number): number {
@@ -10,7 +11,9 @@ export function percentOf(part: number, total: number): number {
  * Answers a status-codes query. Both stores return integer sums; the percentages
  * are computed here, once, so every store gives the same answer.
  */
-export async function runQuery(store: Store, q: StatusQuery): Promise<QueryAnswer> {
+export async function runQuery(store: Store, query: StatusQuery): Promise<QueryAnswer> {
+  // Ranges start on a bucket boundary so that the first bucket is whole.
+  const q = { ...query, from: bucketStart(query.from, query.bucket) };
   const aggregate: AggregateQuery = { ...q, bucketSeconds: BUCKETS[q.bucket] };
   const [rows, totals] = await Promise.all([store.aggregate(aggregate), store.bucketTotals(aggregate)]);
   return {

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { answerToCsv } from '../query/csv.js';
+import { toStatusQuery } from '../query/params.js';
+import { runQuery } from '../query/run.js';
+import type { QueryAnswer } from '../query/spec.js';
+import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
+import { textTable } from './table.js';
+
+interface QueryFlags extends StoreOptions {
+  zone: string;
+  from: string;
+  to: string;
+  bucket: string;
+  by?: string;
+  colo?: string;
+  status?: string;
+  group?: string;
+  host?: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+export function registerQuery(program: Command): void {
+  withStoreOptions(
+    program
+      .command('query')
+      .description('requests per status code and time bucket, as a table, JSON or CSV')
+      .requiredOption('--zone <zone>', 'zone to query')
+      .option('--from <time>', 'start: ISO 8601, now, -30m, -24h, -7d, unix seconds', '-24h')
+      .option('--to <time>', 'end (exclusive)', 'now')
+      .option('--bucket <size>', 'auto, 1m, 5m, 15m, 1h, 1d', 'auto')
+      .option('--by <dims>', 'group by: status,group,colo,host,source (comma-separated)', 'status')
+      .option('--colo <colos>', 'only these data centers (comma-separated)')
+      .option('--status <codes>', 'only these display statuses: 404, 5xx, ... (comma-separated)')
+      .option('--group <groups>', 'only these groups: success,edge,origin,503,52x,excluded')
+      .option('--host <host>', 'only this host')
+      .option('--json', 'print the answer as JSON')
+      .option('--csv', 'print the answer as CSV'),
+  ).action(async (flags: QueryFlags) => {
+    if (flags.json && flags.csv) throw new Error('give either --json or --csv, not both');
+    const query = toStatusQuery(flags);
+    const store = await storeFrom(flags);
+    try {
+      const answer = await runQuery(store, query);
+      if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
+      else if (flags.csv) process.stdout.write(answerToCsv(answer));
+      else process.stdout.write(`${readable(answer)}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function readable(answer: QueryAnswer): string {
+  const title = `${answer.zone}  ${answer.from} → ${answer.to}  bucket ${answer.bucket}`;
+  if (answer.rows.length === 0) return `${title}\nno requests in this range`;
+  const headers = ['t', ...answer.by, 'requests', 'bytes', 'percent'];
+  const rows = answer.rows.map((row) => {
+    const record = row as unknown as Record<string, string | number>;
+    return [
+      row.t.replace('.000Z', 'Z'),
+      ...answer.by.map((d) => String(record[d])),
+      row.requests,
+      row.bytes,
+      `${row.percent.toFixed(2)} %`,
+    ];
+  });
+  return `${title}\n${textTable(headers, rows)}`;
+}

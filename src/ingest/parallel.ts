@@ -1,0 +1,104 @@
+import { Worker } from 'node:worker_threads';
+import type { ParserOptions } from '../parsers/parser.js';
+import type { RollupRow } from '../rollup/rollup.js';
+import type { Tally } from './tally.js';
+
+export interface WorkerInit {
+  format: string;
+  options: ParserOptions;
+  maxLineBytes: number;
+  flushKeys: number;
+}
+
+export type WorkerRequest = { type: 'block'; seq: number; bytes: Uint8Array } | { type: 'finish' };
+
+export interface BlockReport {
+  type: 'block';
+  seq: number;
+  lines: number;
+  tally: Tally;
+  rows?: RollupRow[];
+}
+
+type WorkerReply = BlockReport | { type: 'done'; rows: RollupRow[] };
+
+/** Blocks queued per worker: enough to keep it busy, few enough to bound memory. */
+const MAX_IN_FLIGHT = 3;
+
+/** A pool of parsing threads; each keeps its own rollup and reports per block. */
+export class ParseWorkers {
+  private readonly workers: Worker[];
+  private readonly inFlight: number[];
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+  private doneRows: Array<(rows: RollupRow[]) => void> = [];
+
+  constructor(
+    count: number,
+    init: WorkerInit,
+    private readonly onReport: (report: BlockReport) => void,
+  ) {
+    this.inFlight = new Array(count).fill(0);
+    this.workers = Array.from({ length: count }, (_, i) => {
+      const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: init });
+      worker.on('message', (reply: WorkerReply) => this.receive(i, reply));
+      worker.on('error', (err) => this.fail(err));
+      return worker;
+    });
+  }
+
+  /** Queues a block of whole lines on the least busy worker, waiting while all are full. */
+  async submit(seq: number, bytes: Buffer): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const index = this.inFlight.indexOf(Math.min(...this.inFlight));
+      if (this.inFlight[index] < MAX_IN_FLIGHT) {
+        this.inFlight[index]++;
+        // A copy we own can be transferred instead of cloned.
+        const copy = new Uint8Array(bytes);
+        this.workers[index].postMessage({ type: 'block', seq, bytes: copy }, [copy.buffer]);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** Waits for every block, then collects each worker's remaining rollup rows. */
+  async finish(): Promise<RollupRow[]> {
+    const all = await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<RollupRow[]>((resolve, reject) => {
+            if (this.failure) reject(this.failure);
+            this.doneRows.push(resolve);
+            worker.once('error', reject);
+            worker.postMessage({ type: 'finish' });
+          }),
+      ),
+    );
+    return all.flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private receive(index: number, reply: WorkerReply): void {
+    if (reply.type === 'done') {
+      this.doneRows.shift()?.(reply.rows);
+      return;
+    }
+    this.inFlight[index]--;
+    this.onReport(reply);
+    this.wake?.();
+    this.wake = null;
+  }
+
+  private fail(err: Error): void {
+    this.failure = err;
+    this.wake?.();
+    this.wake = null;
+  }
+}
