@@ -14,7 +14,7 @@ import { ParseWorkers } from './parallel.js';
 import { type RejectSample, Tally } from './tally.js';
 
 export { UnknownFormatError } from '../parsers/registry.js';
-export { InputLimitError } from '../sources/decode.js';
+export { InputLimitError, TruncatedInputError } from '../sources/decode.js';
 export type { RejectSample } from './tally.js';
 
 /** Rollup keys held in memory before they are appended to the batch: bounds memory, not lines. */
@@ -44,6 +44,8 @@ export interface IngestOptions extends ParserOptions {
   onRows?: (rows: RollupRow[]) => void;
   /** Rejected share of lines (0..1) above which the batch is aborted with RejectRatioError. */
   maxRejectRatio?: number;
+  /** A truncated or corrupt gzip stream fails the batch (TruncatedInputError) instead of keeping the lines before the break: for HTTP, where the client retries. */
+  strictInput?: boolean;
 }
 
 export interface IngestProgress {
@@ -132,7 +134,7 @@ export async function ingest(
       try {
         yield* plain;
       } catch (err) {
-        if (!(err instanceof TruncatedInputError)) throw err;
+        if (!(err instanceof TruncatedInputError) || options.strictInput) throw err;
         inputError = err.message;
       }
     };
