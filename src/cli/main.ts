@@ -2,9 +2,18 @@
 import { Command } from 'commander';
 import { registerIngest } from './ingest.js';
 import { registerQuery } from './query.js';
+import { registerServe } from './serve.js';
+import { registerToken } from './token.js';
+import { registerZone } from './zone.js';
 
 /** Every CLI command registers itself on the program; this list is the CLI's table of contents. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerIngest, registerQuery];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerIngest,
+  registerQuery,
+  registerServe,
+  registerToken,
+  registerZone,
+];
 
 const program = new Command('edgestat')
   .description('Status code analytics for edge networks')

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { envOverrides, loadConfig, type ServeConfig, withOverrides } from '../config/config.js';
+import { startServer } from '../server/serve.js';
+import type { StoreOptions } from './store-options.js';
+import { withStoreOptions } from './store-options.js';
+
+interface ServeFlags extends StoreOptions {
+  host?: string;
+  port?: string;
+  config?: string;
+}
+
+export function registerServe(program: Command): void {
+  withStoreOptions(
+    program
+      .command('serve')
+      .description('run the HTTP API, push ingest, live updates, metrics and the dashboard')
+      .option('--host <host>', 'address to listen on; without API tokens only loopback is allowed (default 127.0.0.1)')
+      .option('--port <port>', 'port (default 8080)')
+      .option('--config <file>', 'JSON config file: limits, metrics, live polling (see docs/api.md)'),
+  ).action(async (flags: ServeFlags) => {
+    if (flags.store && flags.db) throw new Error('give either --store or --db, not both');
+    const fromFlags: Partial<ServeConfig> = {
+      host: flags.host,
+      port: flags.port === undefined ? undefined : Number(flags.port),
+      store: flags.store ?? (flags.db ? `duckdb:${flags.db}` : undefined),
+    };
+    const config = withOverrides(loadConfig(flags.config), envOverrides(), fromFlags);
+    const server = await startServer(config);
+    let signals = 0;
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (++signals > 1) {
+        server.served.app.log.error({ signal }, 'second signal: exiting without waiting');
+        process.exit(1);
+      }
+      server.served.app.log.info({ signal }, 'signal received');
+      server.stop().then(
+        () => process.exit(0),
+        (err: Error) => {
+          server.served.app.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+  });
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { hasColoBreakdown } from '../server/plans.js';
+import { PLANS, type Plan } from '../stores/store.js';
+import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
+import { textTable } from './table.js';
+
+const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+
+export function registerZone(program: Command): void {
+  const zone = program.command('zone').description('zones and their plans');
+
+  withStoreOptions(
+    zone
+      .command('set')
+      .description("set a zone's plan (the data center breakdown needs enterprise)")
+      .argument('<zone>', 'zone name')
+      .requiredOption('--plan <plan>', PLANS.join(', ')),
+  ).action(async (name: string, flags: StoreOptions & { plan: string }) => {
+    if (!(PLANS as readonly string[]).includes(flags.plan)) {
+      throw new Error(`--plan must be one of ${PLANS.join(', ')}, got "${flags.plan}"`);
+    }
+    const store = await storeFrom(flags);
+    try {
+      await store.setZonePlan(name, flags.plan as Plan);
+    } finally {
+      await store.close();
+    }
+    const breakdown = hasColoBreakdown(flags.plan as Plan) ? 'with' : 'without';
+    process.stdout.write(`zone ${name}: plan ${flags.plan} (${breakdown} the data center breakdown)\n`);
+  });
+
+  withStoreOptions(
+    zone.command('list').description('zones with data or a plan').option('--json', 'print as JSON'),
+  ).action(async (flags: StoreOptions & { json?: boolean }) => {
+    const store = await storeFrom(flags);
+    try {
+      const zones = await store.zones();
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ zones }, null, 2)}\n`);
+        return;
+      }
+      if (zones.length === 0) {
+        process.stdout.write('no zones yet: ingest logs or set a plan\n');
+        return;
+      }
+      const rows = zones.map((z) => [z.zone, z.plan, z.requests, iso(z.firstSeen), iso(z.lastSeen)]);
+      process.stdout.write(`${textTable(['zone', 'plan', 'requests', 'first seen', 'last seen'], rows)}\n`);
+    } finally {
+      await store.close();
+    }
+  });
+}

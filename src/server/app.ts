@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ServeConfig } from '../config/config.js';
+import type { Store } from '../stores/store.js';
+import { repoRoot } from '../testing/paths.js';
+import { Auth, installAuth } from './auth.js';
+import { errorBody, installErrorHandling } from './errors.js';
+import { LiveBus } from './live-bus.js';
+import { Metrics } from './metrics.js';
+import { InFlight, ingestRoutes } from './routes/ingest.js';
+import { liveRoutes } from './routes/live.js';
+import { opsRoutes } from './routes/ops.js';
+import { queryRoutes } from './routes/query.js';
+import { zoneRoutes } from './routes/zones.js';
+
+export const DEFAULT_WEB_ROOT = join(repoRoot, 'dist', 'web');
+
+export interface AppOptions {
+  store: Store;
+  config: ServeConfig;
+  /** Fastify's logger option; false in most tests. */
+  logger?: FastifyServerOptions['logger'];
+  /** The clock of queries and live views (tests pin it). */
+  now?: () => number;
+}
+
+/** A built server with what `serve` needs for a graceful shutdown. */
+export interface EdgestatApp {
+  app: FastifyInstance;
+  auth: Auth;
+  metrics: Metrics;
+  inFlight: InFlight;
+}
+
+/** Builds the HTTP server: API, live views, metrics, OpenAPI document and the dashboard. */
+export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
+  const { config } = options;
+  const now = options.now ?? Date.now;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Logpush and Vector send large gzip batches; the ingest route sets its own limit.
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = new Metrics();
+  const store = metrics.instrument(options.store);
+  const auth = new Auth(store);
+  const bus = new LiveBus();
+  const inFlight = new InFlight();
+
+  installErrorHandling(app);
+  installAuth(app, auth);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'edgestat API',
+        version: '1',
+        description: 'HTTP status code analytics for edge networks: query, push ingest, live updates.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(queryRoutes, { store, now });
+  await app.register(zoneRoutes, { store });
+  await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight });
+  await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });
+  await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic });
+
+  const webRoot = config.webRoot ?? DEFAULT_WEB_ROOT;
+  if (existsSync(join(webRoot, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false });
+    // Paths of the single-page dashboard that are not files get its index.html.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
+      return reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+    });
+  }
+  return { app, auth, metrics, inFlight };
+}

@@ -1,0 +1,103 @@
+import { performance } from 'node:perf_hooks';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { IngestResult } from '../ingest/pipeline.js';
+import type { RollupRow } from '../rollup/rollup.js';
+import type { BatchWriter, Store } from '../stores/store.js';
+
+/** edgestat's Prometheus metrics, on a registry of their own (one per server). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly linesAccepted = new Counter({
+    name: 'edgestat_lines_accepted_total',
+    help: 'Log lines accepted by push ingest, by format',
+    labelNames: ['format'] as const,
+    registers: [this.registry],
+  });
+  readonly linesRejected = new Counter({
+    name: 'edgestat_lines_rejected_total',
+    help: 'Log lines rejected by push ingest, by format and reason',
+    labelNames: ['format', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly batches = new Counter({
+    name: 'edgestat_ingest_batches_total',
+    help: 'Push ingest requests by outcome (committed, duplicate, or the error code)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly ingestSeconds = new Histogram({
+    name: 'edgestat_ingest_duration_seconds',
+    help: 'Push ingest latency: body received, parsed and committed',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly storeWriteSeconds = new Histogram({
+    name: 'edgestat_store_write_duration_seconds',
+    help: 'Store write latency per operation (append rows, commit batch)',
+    labelNames: ['op'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly requests = new Counter({
+    name: 'edgestat_requests_total',
+    help: 'Requests in committed ingested logs, by zone, data center, display status and group',
+    labelNames: ['zone', 'colo', 'status', 'group'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'edgestat_process_' });
+  }
+
+  /** Counts a committed or duplicate batch: lines always, requests only when it was committed. */
+  countBatch(result: IngestResult, requests: RequestTally): void {
+    this.batches.inc({ outcome: result.outcome });
+    if (result.outcome !== 'committed') return;
+    this.linesAccepted.inc({ format: result.format }, result.accepted);
+    for (const [reason, count] of Object.entries(result.rejectsByReason)) {
+      this.linesRejected.inc({ format: result.format, reason }, count ?? 0);
+    }
+    for (const [key, count] of requests) {
+      const [zone, colo, status, group] = key.split('\u0000');
+      this.requests.inc({ zone, colo, status, group }, count);
+    }
+  }
+
+  /** Wraps a store so that batch appends and commits are timed. */
+  instrument(store: Store): Store {
+    const histogram = this.storeWriteSeconds;
+    return new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'openBatch') return async () => timedBatch(await target.openBatch(), histogram);
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+}
+
+/** Requests of one batch by zone, colo, status and group: counted into metrics only once it commits. */
+export class RequestTally extends Map<string, number> {
+  add(rows: RollupRow[]): void {
+    for (const r of rows) {
+      const key = `${r.zone}\u0000${r.colo}\u0000${r.status}\u0000${r.group}`;
+      this.set(key, (this.get(key) ?? 0) + r.requests);
+    }
+  }
+}
+
+function timedBatch(batch: BatchWriter, histogram: Metrics['storeWriteSeconds']): BatchWriter {
+  const timed = async <T>(op: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      histogram.observe({ op }, (performance.now() - started) / 1000);
+    }
+  };
+  return {
+    append: (rows) => timed('append', () => batch.append(rows)),
+    commit: (record) => timed('commit', () => batch.commit(record)),
+    abort: () => batch.abort(),
+  };
+}

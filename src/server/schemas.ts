@@ -1,0 +1,155 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { GROUPS } from '../classify/rules.js';
+import { PLANS } from '../stores/store.js';
+
+/** The schemas that validate requests and describe answers; the OpenAPI document is generated from them. */
+
+export const ZoneParams = Type.Object({
+  zone: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,255}$', description: 'Zone name' }),
+});
+
+const time = (what: string, fallback: string) =>
+  Type.Optional(
+    Type.String({
+      description: `${what}: ISO 8601 (2026-11-24T10:00:00Z), now, -30m, -24h, -7d or unix seconds; default ${fallback}`,
+    }),
+  );
+const list = (what: string) => Type.Optional(Type.String({ description: `${what} (comma-separated)` }));
+
+export const RangeQuery = {
+  from: time('Start (inclusive)', '-24h'),
+  to: time('End (exclusive)', 'now'),
+};
+
+export const StatusCodesQuery = Type.Object(
+  {
+    ...RangeQuery,
+    bucket: Type.Optional(Type.Enum(['auto', '1m', '5m', '15m', '1h', '1d'], { description: 'Bucket size' })),
+    by: list('Group by: status, group, colo, host, source; default status; empty for totals per bucket'),
+    colo: list('Only these data centers (enterprise plan)'),
+    status: list('Only these display statuses: codes (404) or classes (5xx)'),
+    group: list(`Only these groups: ${GROUPS.join(', ')}`),
+    host: Type.Optional(Type.String({ description: 'Only this host' })),
+    format: Type.Optional(
+      Type.Enum(['json', 'csv'], { description: 'Answer format; Accept: text/csv also gives CSV' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SummaryQuery = Type.Object(
+  {
+    ...RangeQuery,
+    colo: list('Only these data centers (enterprise plan)'),
+    host: Type.Optional(Type.String({ description: 'Only this host' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ColosQuery = Type.Object(RangeQuery, { additionalProperties: false });
+
+export const IngestQuery = Type.Object(
+  {
+    format: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9-]{1,40}$',
+        description: 'Log format: auto (default), cloudflare, nginx, ndjson, ... ',
+      }),
+    ),
+    colo: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'Data center for lines that carry none' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ErrorAnswer = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    param: Type.Optional(Type.String()),
+  }),
+});
+
+const Group = Type.Enum([...GROUPS]);
+
+export const StatusCodesAnswer = Type.Object({
+  zone: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  bucket: Type.String(),
+  by: Type.Array(Type.String()),
+  rows: Type.Array(
+    Type.Object({
+      t: Type.String({ format: 'date-time', description: 'Bucket start' }),
+      status: Type.Optional(Type.Integer()),
+      group: Type.Optional(Group),
+      colo: Type.Optional(Type.String()),
+      host: Type.Optional(Type.String()),
+      source: Type.Optional(Type.String({ description: 'edge or origin' })),
+      requests: Type.Integer(),
+      bytes: Type.Integer(),
+      percent: Type.Number({ description: 'Share (%) of all requests of the bucket within zone, host and colo scope' }),
+    }),
+  ),
+});
+
+const Share = Type.Object({ requests: Type.Integer(), percent: Type.Number() });
+const GroupCounts = Type.Object(Object.fromEntries(GROUPS.map((g) => [g, Type.Integer()])));
+
+export const SummaryAnswer = Type.Object({
+  zone: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  requests: Type.Integer(),
+  bytes: Type.Integer(),
+  groups: Type.Object(Object.fromEntries(GROUPS.map((g) => [g, Share]))),
+  sources: Type.Object({ edge: Share, origin: Share }),
+});
+
+export const ColosAnswer = Type.Object({
+  zone: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  colos: Type.Array(
+    Type.Object({ colo: Type.String(), requests: Type.Integer(), bytes: Type.Integer(), groups: GroupCounts }),
+  ),
+});
+
+const Plan = Type.Enum([...PLANS]);
+
+export const ZonesAnswer = Type.Object({
+  zones: Type.Array(
+    Type.Object({
+      zone: Type.String(),
+      plan: Plan,
+      requests: Type.Integer(),
+      firstSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    }),
+  ),
+});
+
+export const ZoneAnswer = Type.Object({
+  zone: Type.String(),
+  plan: Plan,
+  features: Type.Object({ coloBreakdown: Type.Boolean() }),
+});
+
+export const ZonePlanBody = Type.Object({ plan: Plan }, { additionalProperties: false });
+
+export const IngestAnswer = Type.Object({
+  accepted: Type.Integer(),
+  rejected: Type.Integer(),
+  rejects: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String(), detail: Type.String() }), {
+    description: 'The first rejected lines (at most 10)',
+  }),
+  duplicate: Type.Boolean({ description: 'The batch was committed before under this key: nothing was counted again' }),
+  lines: Type.Integer(),
+  format: Type.String(),
+  key: Type.String({ description: 'The idempotency key the batch was stored under' }),
+});
+
+/** Error answers every API route may give, for the OpenAPI document. */
+export const errorAnswers = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { ...ErrorAnswer, description: `Error (${s})` }]));
