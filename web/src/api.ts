@@ -1,0 +1,158 @@
+import type { Group } from '../../src/classify/rules.js';
+import type { QueryAnswer } from '../../src/query/spec.js';
+
+export type { QueryAnswer, QueryRow } from '../../src/query/spec.js';
+
+export interface ZoneListAnswer {
+  zones: { zone: string; plan: string; requests: number; firstSeen: string | null; lastSeen: string | null }[];
+}
+export interface ZoneAnswer {
+  zone: string;
+  plan: string;
+  features: { coloBreakdown: boolean };
+}
+export interface Share {
+  requests: number;
+  percent: number;
+}
+export interface SummaryAnswer {
+  zone: string;
+  from: string;
+  to: string;
+  requests: number;
+  bytes: number;
+  groups: Record<Group, Share>;
+  sources: { edge: Share; origin: Share };
+}
+export interface ColoTotals {
+  colo: string;
+  requests: number;
+  bytes: number;
+  groups: Record<Group, number>;
+}
+export interface ColosAnswer {
+  zone: string;
+  from: string;
+  to: string;
+  colos: ColoTotals[];
+}
+/** One event of the live stream: the current minute's counts as they stand. */
+export interface LiveMinute {
+  t: string;
+  rows: { status: number; group: Group; colo: string; requests: number; bytes: number }[];
+}
+
+/** An API call that failed: the HTTP status and the API's error code and message (or what went wrong on the way). */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = 'edgestat.token';
+
+/** The API token kept in this browser (localStorage), or '' for a server that runs open. */
+export function storedToken(): string {
+  try {
+    return localStorage.getItem(TOKEN_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Keeps a token for the next visits; an empty one forgets it. */
+export function storeToken(token: string): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+type Params = Record<string, string | undefined>;
+
+function url(path: string, params: Params = {}): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') query.set(key, value);
+  const text = query.toString().replaceAll('%2C', ',');
+  return `api/v1${path}${text ? `?${text}` : ''}`;
+}
+
+function headers(): HeadersInit {
+  const token = storedToken();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function getJson<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url(path, params), { headers: headers(), signal });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiFailure(0, 'network', 'the edgestat server did not answer; is `edgestat serve` running?');
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiFailure(response.status, error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`);
+  }
+  return body as T;
+}
+
+const zonePath = (zone: string) => `/zones/${encodeURIComponent(zone)}`;
+
+/** The read API the dashboard uses; every call takes an AbortSignal so a newer view cancels an older one. */
+export const api = {
+  zones: (signal?: AbortSignal) => getJson<ZoneListAnswer>('/zones', {}, signal),
+  zone: (zone: string, signal?: AbortSignal) => getJson<ZoneAnswer>(zonePath(zone), {}, signal),
+  statusCodes: (zone: string, params: Params, signal?: AbortSignal) =>
+    getJson<QueryAnswer>(`${zonePath(zone)}/status-codes`, params, signal),
+  summary: (zone: string, params: Params, signal?: AbortSignal) =>
+    getJson<SummaryAnswer>(`${zonePath(zone)}/summary`, params, signal),
+  colos: (zone: string, params: Params, signal?: AbortSignal) =>
+    getJson<ColosAnswer>(`${zonePath(zone)}/colos`, params, signal),
+};
+
+/**
+ * Follows the zone's live stream (Server-Sent Events). It reads the stream with fetch rather
+ * than EventSource so that it can send the bearer token. Reconnects after a pause until aborted.
+ */
+export async function followLive(zone: string, onMinute: (m: LiveMinute) => void, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const response = await fetch(url(`${zonePath(zone)}/live`), {
+        headers: { ...headers(), accept: 'text/event-stream' },
+        signal,
+      });
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      await readEvents(response.body, (data) => onMinute(JSON.parse(data) as LiveMinute));
+    } catch (err) {
+      if (signal.aborted) return;
+      console.warn('live stream interrupted, reconnecting', err);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+}
+
+/** Calls `onData` with the data of each event of a text/event-stream body. */
+async function readEvents(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    for (let end = /\r?\n\r?\n/.exec(buffer); end; end = /\r?\n\r?\n/.exec(buffer)) {
+      const block = buffer.slice(0, end.index);
+      buffer = buffer.slice(end.index + end[0].length);
+      const data = block
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).replace(/^ /, ''))
+        .join('\n');
+      if (data) onData(data);
+    }
+  }
+}

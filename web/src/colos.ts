@@ -1,0 +1,107 @@
+import type { Group } from '../../src/classify/rules.js';
+import type { ColoTotals } from './api.js';
+import { fill, h } from './dom.js';
+import { count, percent } from './format.js';
+import { SortableTable } from './table.js';
+
+const ERROR_GROUPS: { group: Group; label: string }[] = [
+  { group: 'edge', label: 'Edge errors' },
+  { group: 'origin', label: 'Origin errors' },
+  { group: '503', label: '503' },
+  { group: '52x', label: '52x' },
+];
+
+const rate = (c: ColoTotals, group: Group) => (c.requests ? (c.groups[group] / c.requests) * 100 : 0);
+
+/** The data center breakdown: requests and error rates per group; checked rows filter every view. */
+export class ColoBreakdown {
+  private readonly table: SortableTable<ColoTotals>;
+  private selected: string[] = [];
+  private total = 0;
+
+  private readonly tableHost = h('div');
+  private readonly noticeHost = h('div');
+
+  constructor(
+    element: HTMLElement,
+    private readonly onSelect: (colos: string[]) => void,
+  ) {
+    fill(element, this.noticeHost, this.tableHost);
+    this.table = new SortableTable<ColoTotals>(this.tableHost, {
+      caption: 'Data centers: requests and error rates per group',
+      sort: { key: 'requests', descending: true },
+      tieBreak: (a, b) => a.colo.localeCompare(b.colo),
+      rowProps: (c) => ({ 'data-colo': c.colo, class: this.selected.includes(c.colo) ? 'selected' : '' }),
+      columns: [
+        {
+          key: 'colo',
+          label: 'Data center',
+          value: (c) => c.colo,
+          cell: (c) =>
+            h(
+              'label',
+              { class: 'check' },
+              h('input', {
+                type: 'checkbox',
+                checked: this.selected.includes(c.colo),
+                'aria-label': `Filter to ${c.colo}`,
+                onchange: () => this.toggle(c.colo),
+              }),
+              c.colo,
+            ),
+        },
+        { key: 'requests', label: 'Requests', numeric: true, value: (c) => c.requests, cell: (c) => count(c.requests) },
+        {
+          key: 'share',
+          label: 'Share',
+          numeric: true,
+          value: (c) => c.requests,
+          cell: (c) => percent(this.total ? (c.requests / this.total) * 100 : 0),
+        },
+        ...ERROR_GROUPS.map(({ group, label }) => ({
+          key: group,
+          label,
+          numeric: true,
+          value: (c: ColoTotals) => rate(c, group),
+          cell: (c: ColoTotals) => h('span', { class: rateClass(rate(c, group)) }, percent(rate(c, group))),
+        })),
+      ],
+    });
+  }
+
+  /** Shows the data centers of the range, with the selected ones checked. */
+  show(colos: ColoTotals[], selected: string[]): void {
+    this.selected = selected;
+    this.total = colos.reduce((sum, c) => sum + c.requests, 0);
+    this.table.setRows(colos, true);
+    this.tableHost.hidden = colos.length === 0;
+    fill(this.noticeHost, colos.length ? null : h('p', { class: 'muted' }, 'No data centers in this range.'));
+  }
+
+  private toggle(colo: string): void {
+    const next = this.selected.includes(colo) ? this.selected.filter((c) => c !== colo) : [...this.selected, colo];
+    this.onSelect(next);
+  }
+
+  /** Replaces the breakdown with the plan rule's message, for zones without the entitlement. */
+  planRequired(zone: string, plan: string): void {
+    this.tableHost.hidden = true;
+    fill(
+      this.noticeHost,
+      h(
+        'div',
+        { class: 'notice plan', role: 'note', 'data-state': 'plan-required' },
+        h('p', {}, h('strong', {}, 'Status codes by data center are an enterprise feature.')),
+        h('p', {}, `Zone ${zone} is on the ${plan} plan. An operator can enable the breakdown with:`),
+        h('pre', {}, h('code', {}, `edgestat zone set ${zone} --plan enterprise`)),
+      ),
+    );
+  }
+}
+
+/** Marks notable error rates so they stand out without relying on color alone (bold as well). */
+function rateClass(p: number): string {
+  if (p >= 5) return 'rate high';
+  if (p >= 1) return 'rate warn';
+  return 'rate';
+}

@@ -1,0 +1,50 @@
+import { BUCKETS } from '../../src/query/spec.js';
+import type { QueryAnswer } from './api.js';
+
+/** A status code's count and share in one bucket. */
+export interface Point {
+  requests: number;
+  percent: number;
+}
+
+/** One status code over the range. */
+export interface StatusSeries {
+  status: number;
+  requests: number;
+  points: Map<number, Point>;
+}
+
+/** A status-codes answer arranged for the chart, legend and table. */
+export interface StatusView {
+  bucketMs: number;
+  /** Every bucket start of the range, including empty ones, so stacks show gaps as zero. */
+  buckets: number[];
+  /** Codes present in the answer, ascending. */
+  series: StatusSeries[];
+}
+
+/** Arranges an answer grouped by status into one series per code. */
+export function toStatusView(answer: QueryAnswer): StatusView {
+  const bucketMs = BUCKETS[answer.bucket] * 1000;
+  const from = Date.parse(answer.from);
+  const to = Date.parse(answer.to);
+  const buckets: number[] = [];
+  for (let t = from; t < to; t += bucketMs) buckets.push(t);
+  const byStatus = new Map<number, StatusSeries>();
+  for (const row of answer.rows) {
+    const status = row.status ?? 0;
+    let series = byStatus.get(status);
+    if (!series) {
+      series = { status, requests: 0, points: new Map() };
+      byStatus.set(status, series);
+    }
+    series.requests += row.requests;
+    series.points.set(Date.parse(row.t), { requests: row.requests, percent: row.percent });
+  }
+  return { bucketMs, buckets, series: [...byStatus.values()].sort((a, b) => a.status - b.status) };
+}
+
+/** The view without the codes the user hid. */
+export function visibleSeries(view: StatusView, hidden: readonly number[]): StatusSeries[] {
+  return view.series.filter((s) => !hidden.includes(s.status));
+}
