@@ -8,7 +8,7 @@ import type { ServeConfig } from '../config/config.js';
 import type { Store } from '../stores/store.js';
 import { repoRoot } from '../testing/paths.js';
 import { Auth, installAuth } from './auth.js';
-import { errorBody, installErrorHandling } from './errors.js';
+import { installErrorHandling } from './errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
@@ -76,12 +76,9 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
 
   const webRoot = config.webRoot ?? DEFAULT_WEB_ROOT;
   if (existsSync(join(webRoot, 'index.html'))) {
+    // The dashboard keeps its state in the query string of `/`, so it needs no fallback route
+    // (installErrorHandling owns the one not-found handler Fastify allows).
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false });
-    // Paths of the single-page dashboard that are not files get its index.html.
-    app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/api/')) return reply.sendFile('index.html');
-      return reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
-    });
   }
   return { app, auth, metrics, inFlight };
 }
