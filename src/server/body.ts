@@ -9,9 +9,10 @@ export class BodyTooLargeError extends ApiError {
   }
 }
 
-async function* counted(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+async function* counted(body: Readable, limit: number): AsyncGenerator<Buffer> {
   let bytes = 0;
-  for await (const chunk of body) {
+  // Stopping early (a limit, a bad line zone) must leave the request open so that the client still gets its answer.
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
     bytes += chunk.length;
     if (bytes > limit) throw new BodyTooLargeError(limit);
     yield chunk;
@@ -23,7 +24,7 @@ async function* counted(body: AsyncIterable<Buffer>, limit: number): AsyncGenera
  * gzip stays as it is (the pipeline detects it by content and limits what it inflates);
  * deflate and br are decompressed here. Other encodings are refused with 415.
  */
-export function bodyBytes(body: AsyncIterable<Buffer>, contentEncoding: string | undefined, limit: number) {
+export function bodyBytes(body: Readable, contentEncoding: string | undefined, limit: number) {
   const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
   const raw = counted(body, limit);
   if (encoding === 'identity' || encoding === 'gzip' || encoding === 'x-gzip' || encoding === '') return raw;

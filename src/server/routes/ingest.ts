@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Limits } from '../../config/config.js';
@@ -111,7 +112,8 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         ? Math.min(limits.decompressedBytes, Math.max(RATIO_FLOOR_BYTES, contentLength * limits.gzipRatio))
         : limits.decompressedBytes;
       const input = bodyBytes(
-        request.body as AsyncIterable<Buffer>,
+        // Without a Content-Type Fastify runs no parser: the body is then still unread on the raw request.
+        (request.body as Readable | undefined) ?? request.raw,
         request.headers['content-encoding'],
         limits.bodyBytes,
       );
