@@ -68,7 +68,7 @@ export class StatusChart {
           data: view.buckets.map((t) => [bars ? t + view.bucketMs / 2 : t, s.points.get(t)?.requests ?? 0]),
         })),
       },
-      { replaceMerge: ['series'] },
+      { notMerge: true },
     );
     const drawn = (this.chart.getOption().series as { name: string }[]).map((s) => s.name);
     this.element.dataset.codes = drawn.join(',');

@@ -86,6 +86,7 @@ async function start(): Promise<void> {
     setBusy(false);
     dashboard.hidden = true;
     fill(byId('controls'));
+    setView('no-data');
     return showNoData(notice);
   }
   if (!zones.some((z) => z.zone === state.zone)) {
@@ -104,7 +105,10 @@ async function load(quiet = false): Promise<void> {
   clearTimeout(refreshTimer);
   lastLoad = Date.now();
   controls();
-  if (!quiet) setBusy(true);
+  if (!quiet) {
+    setBusy(true);
+    setView('loading');
+  }
   try {
     if (zoneInfo?.zone !== state.zone) zoneInfo = await api.zone(state.zone, signal);
     const byColo = zoneInfo.features.coloBreakdown;
@@ -139,6 +143,7 @@ function render(summary: SummaryAnswer, coloAnswer: ColosAnswer | undefined): vo
   if (summary.requests === 0) {
     dashboard.hidden = true;
     showEmptyRange(notice, state.zone, zone?.lastSeen ?? null);
+    setView('empty');
     return;
   }
   fill(notice);
@@ -147,6 +152,7 @@ function render(summary: SummaryAnswer, coloAnswer: ColosAnswer | undefined): vo
   renderCodes();
   if (coloAnswer) colos.show(coloAnswer.colos, state.colos);
   else colos.planRequired(state.zone, zoneInfo?.plan ?? 'free');
+  setView('ready');
 }
 
 /** Legend, chart and table: what changes when codes are hidden or shown (no fetch needed). */
@@ -236,8 +242,18 @@ function scheduleRefresh(): void {
 
 function fail(err: unknown): void {
   dashboard.hidden = true;
-  if (err instanceof ApiFailure && err.status === 401) showTokenForm(notice, err, start);
+  const unauthorized = err instanceof ApiFailure && err.status === 401;
+  if (unauthorized) showTokenForm(notice, err, start);
   else showFailure(notice, err, start);
+  setView(unauthorized ? 'unauthorized' : 'error');
+}
+
+/** What the page shows, on <html data-view>: loading, ready, empty, no-data, unauthorized or error (tests wait on it). */
+function setView(view: string): void {
+  document.documentElement.dataset.view = view;
+  if (view === 'ready' && !performance.getEntriesByName('edgestat:first-render').length) {
+    performance.mark('edgestat:first-render');
+  }
 }
 
 function setBusy(busy: boolean): void {

@@ -25,11 +25,11 @@ const FIXED: Record<number, string> = {
   502: '#AA4499',
   503: '#882255',
   504: '#DDA0C8',
-  520: '#6A3D9A',
-  521: '#9467BD',
-  522: '#7B2D8E',
-  523: '#B39DDB',
-  524: '#5E2A84',
+  520: '#9467BD',
+  521: '#C5B0D5',
+  522: '#542788',
+  523: '#B2ABD2',
+  524: '#D4418E',
 };
 
 const SHADES: Record<number, string[]> = {

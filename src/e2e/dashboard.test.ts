@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { NormalizedRequest } from '../model/request.js';
+import type { QueryAnswer } from '../query/spec.js';
+import {
+  apiJson,
+  cannotRun,
+  launchBrowser,
+  type ServeProcess,
+  screenshot,
+  seedStore,
+  startServe,
+  tempStorePath,
+  waitForView,
+} from './harness.js';
+
+const ZONE = 'shop.test';
+const FREE_ZONE = 'blog.test';
+const now = Date.now();
+const minuteAgo = (minutes: number) => now - (now % 60_000) - minutes * 60_000;
+
+const times = (n: number, fields: Partial<NormalizedRequest>) =>
+  Array.from({ length: n }, () => ({ zone: ZONE, host: ZONE, bytes: 100, ...fields }));
+
+/** Two data centers over three minutes of the last 24 hours; every group has a code. */
+const REQUESTS: Partial<NormalizedRequest>[] = [
+  ...times(50, { ts: minuteAgo(180), colo: 'FRA', edgeStatus: 200, originStatus: 200 }),
+  ...times(10, { ts: minuteAgo(180), colo: 'FRA', edgeStatus: 404, originStatus: 404 }),
+  ...times(3, { ts: minuteAgo(180), colo: 'FRA', edgeStatus: 403, edgeErrorCode: 1020 }),
+  ...times(20, { ts: minuteAgo(120), colo: 'FRA', edgeStatus: 200, originStatus: 200 }),
+  ...times(5, { ts: minuteAgo(120), colo: 'FRA', edgeStatus: 522 }),
+  ...times(30, { ts: minuteAgo(120), colo: 'SJC', edgeStatus: 200, originStatus: 200 }),
+  ...times(4, { ts: minuteAgo(60), colo: 'SJC', edgeStatus: 503, originStatus: 503 }),
+  ...times(2, { ts: minuteAgo(60), colo: 'SJC', edgeStatus: 499 }),
+  ...times(7, { ts: minuteAgo(60), colo: 'SJC', edgeStatus: 200, originStatus: 200 }),
+  { zone: FREE_ZONE, host: FREE_ZONE, ts: minuteAgo(30), colo: 'AMS', edgeStatus: 200, originStatus: 200 },
+];
+/** The display codes of REQUESTS for ZONE, worked out by hand (1020 shows as 403). */
+const ALL_CODES = ['200', '403', '404', '499', '503', '522'];
+const SJC_CODES = ['200', '499', '503'];
+
+interface TableRow {
+  status: number;
+  t: string;
+  requests: number;
+  percent: number;
+}
+
+/** Every row of the status table as the page shows it (all pages). */
+async function tableRows(page: Page): Promise<TableRow[]> {
+  return page.$$eval('#status-table tbody tr', (rows) =>
+    rows.map((tr) => ({
+      status: Number(tr.getAttribute('data-status')),
+      t: tr.getAttribute('data-t') ?? '',
+      requests: Number(tr.querySelector('td[data-key="requests"]')?.textContent?.replaceAll(',', '')),
+      percent: Number(tr.querySelector('[data-percent]')?.getAttribute('data-percent')),
+    })),
+  );
+}
+
+const byKey = (rows: TableRow[]) =>
+  rows.map((r) => `${r.status} ${r.t} ${r.requests} ${r.percent}`).sort((a, b) => a.localeCompare(b));
+
+/** The API's rows for the same view, in the table's shape. */
+async function apiRows(base: string, query: string): Promise<TableRow[]> {
+  const answer = await apiJson<QueryAnswer>(base, `/zones/${ZONE}/status-codes?from=-24h&to=now&by=status${query}`);
+  assert.equal(answer.bucket, '1m');
+  return answer.rows.map((r) => ({ status: r.status!, t: r.t, requests: r.requests, percent: r.percent }));
+}
+
+const chartCodes = (page: Page) => page.$eval('#chart', (el) => (el as HTMLElement).dataset.codes?.split(',') ?? []);
+
+const skip = cannotRun();
+
+describe('dashboard in headless Chromium against edgestat serve', { skip, timeout: 120_000 }, () => {
+  let server: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    const dbPath = tempStorePath();
+    await seedStore(dbPath, REQUESTS, { [ZONE]: 'enterprise', [FREE_ZONE]: 'free' });
+    server = await startServe(dbPath);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (server) rmSync(dirname(server.dbPath), { recursive: true, force: true });
+  });
+
+  it('draws one stacked series per status code present', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    assert.deepEqual(await chartCodes(page), ALL_CODES);
+    const legend = await page.$$eval('#legend .legend-entry', (els) => els.map((e) => e.getAttribute('data-status')));
+    assert.deepEqual(legend, ALL_CODES);
+    await screenshot(page, 'dashboard-light');
+  });
+
+  it("shows in the table the API's counts and percentages, bucket by bucket", async () => {
+    const shown = await tableRows(page);
+    assert.equal(shown.length, 8);
+    assert.deepEqual(byKey(shown), byKey(await apiRows(server.url, '')));
+  });
+
+  it('hides a code from chart and table when its legend entry is pressed, and restores it', async () => {
+    const entry = page.locator('#legend .legend-entry[data-status="404"]');
+    await entry.click();
+    assert.equal(await entry.getAttribute('aria-pressed'), 'false');
+    assert.deepEqual(
+      await chartCodes(page),
+      ALL_CODES.filter((c) => c !== '404'),
+    );
+    assert.equal((await tableRows(page)).filter((r) => r.status === 404).length, 0);
+    assert.match(page.url(), /hide=404/);
+    await page.locator('#legend .legend-entry[data-status="200"]').click();
+    assert.deepEqual(await chartCodes(page), ['403', '499', '503', '522']);
+
+    await entry.click();
+    await page.locator('#legend .legend-entry[data-status="200"]').click();
+    assert.deepEqual(await chartCodes(page), ALL_CODES);
+    assert.equal((await tableRows(page)).filter((r) => r.status === 404).length, 1);
+    assert.doesNotMatch(page.url(), /hide=/);
+  });
+
+  it("filters every view to a data center and shows that data center's numbers", async () => {
+    await page.locator('#colos tr[data-colo="SJC"] input[type="checkbox"]').click();
+    await page.waitForURL(/colo=SJC/);
+    await waitForView(page, 'ready');
+    assert.deepEqual(await chartCodes(page), SJC_CODES);
+    assert.deepEqual(byKey(await tableRows(page)), byKey(await apiRows(server.url, '&colo=SJC')));
+    const summary = await apiJson<{ requests: number }>(server.url, `/zones/${ZONE}/summary?from=-24h&to=now&colo=SJC`);
+    assert.equal(summary.requests, 43);
+    const total = await page.$eval('.card[data-group="total"] .card-value', (e) => e.getAttribute('data-requests'));
+    assert.equal(Number(total), summary.requests);
+  });
+
+  it('keeps the whole view in the URL, so a reload shows the same', async () => {
+    await page.locator('#tabs [data-tab="503"]').click();
+    await waitForView(page, 'ready');
+    assert.deepEqual(await chartCodes(page), ['503']);
+    await page.reload();
+    await waitForView(page, 'ready');
+    assert.match(page.url(), /tab=503/);
+    assert.equal(await page.locator('#tabs [aria-selected="true"]').getAttribute('data-tab'), '503');
+    assert.deepEqual(await chartCodes(page), ['503']);
+    assert.equal(await page.locator('#colos tr[data-colo="SJC"] input').isChecked(), true);
+  });
+
+  it('explains each group in its tab', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}&tab=52x`);
+    await waitForView(page, 'ready');
+    assert.match(await page.locator('#explanation').innerText(), /valid response from your origin/);
+    assert.deepEqual(await chartCodes(page), ['522']);
+  });
+
+  it('says the data center breakdown is an enterprise feature for a free zone', async () => {
+    await page.goto(`${server.url}/?zone=${FREE_ZONE}`);
+    await waitForView(page, 'ready');
+    const notice = page.locator('#colos [data-state="plan-required"]');
+    assert.match(await notice.innerText(), /enterprise feature/);
+    assert.match(await notice.innerText(), /free plan/);
+    assert.equal(await page.locator('#colos table').isVisible(), false);
+    assert.deepEqual(await chartCodes(page), ['200']);
+  });
+
+  it('saves screenshots of the main views: dark theme and phone width', async () => {
+    const dark = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
+    await dark.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(dark, 'ready');
+    assert.equal(await dark.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches), true);
+    await screenshot(dark, 'dashboard-dark');
+    await dark.close();
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme, isMobile: true });
+      await phone.goto(`${server.url}/?zone=${ZONE}`);
+      await waitForView(phone, 'ready');
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
+      await screenshot(phone, `dashboard-phone-${colorScheme}`);
+      await phone.close();
+    }
+  });
+});
