@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerDemo } from './demo.js';
 import { registerIngest } from './ingest.js';
 import { registerQuery } from './query.js';
 import { registerServe } from './serve.js';
@@ -13,6 +14,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerServe,
   registerToken,
   registerZone,
+  registerDemo,
 ];
 
 const program = new Command('edgestat')
