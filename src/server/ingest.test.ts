@@ -2,33 +2,11 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { type TestApp, testApp } from './testing.js';
+import { cfLine, type TestApp, testApp } from './testing.js';
 
 const T0 = Date.UTC(2026, 10, 24, 10, 0);
 const ZONE = 'shop.example';
 const RANGE = 'from=2026-11-24T10:00:00Z&to=2026-11-24T11:00:00Z';
-
-interface CfFields {
-  ts?: number;
-  status?: number;
-  origin?: number;
-  colo?: string;
-  zone?: string;
-  bytes?: number;
-}
-
-/** One Cloudflare Logpush http_requests line (RFC 3339 timestamps). */
-export function cfLine(f: CfFields = {}): string {
-  return JSON.stringify({
-    EdgeStartTimestamp: new Date(f.ts ?? T0).toISOString(),
-    ClientRequestHost: `www.${f.zone ?? ZONE}`,
-    EdgeColoCode: f.colo ?? 'FRA',
-    EdgeResponseStatus: f.status ?? 200,
-    OriginResponseStatus: f.origin ?? f.status ?? 200,
-    EdgeResponseBytes: f.bytes ?? 100,
-    ...(f.zone ? { ZoneName: f.zone } : {}),
-  });
-}
 
 /** `n` lines with statuses cycling through 200, 404, 503 (origin), one per second from T0 + offset. */
 function batch(n: number, offset = 0): string {

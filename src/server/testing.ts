@@ -69,3 +69,29 @@ export async function tokenFor(store: Store, scopes: Scope[], zones: string[], n
   await store.createToken(record);
   return secret;
 }
+
+/** Default time of `cfLine`: 2026-11-24T10:00Z. */
+export const CF_T0 = Date.UTC(2026, 10, 24, 10, 0);
+const ZONE = 'shop.example';
+
+interface CfFields {
+  ts?: number;
+  status?: number;
+  origin?: number;
+  colo?: string;
+  zone?: string;
+  bytes?: number;
+}
+
+/** One Cloudflare Logpush http_requests line (RFC 3339 timestamps). */
+export function cfLine(f: CfFields = {}): string {
+  return JSON.stringify({
+    EdgeStartTimestamp: new Date(f.ts ?? CF_T0).toISOString(),
+    ClientRequestHost: `www.${f.zone ?? ZONE}`,
+    EdgeColoCode: f.colo ?? 'FRA',
+    EdgeResponseStatus: f.status ?? 200,
+    OriginResponseStatus: f.origin ?? f.status ?? 200,
+    EdgeResponseBytes: f.bytes ?? 100,
+    ...(f.zone ? { ZoneName: f.zone } : {}),
+  });
+}
