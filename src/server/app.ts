@@ -56,6 +56,14 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
 
   installErrorHandling(app);
   installAuth(app, auth);
+  // While shutting down, connections end after their answer instead of idling out keep-alive.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
