@@ -8,7 +8,7 @@ import type { ServeConfig } from '../config/config.js';
 import type { Store } from '../stores/store.js';
 import { repoRoot } from '../testing/paths.js';
 import { Auth, installAuth } from './auth.js';
-import { installErrorHandling } from './errors.js';
+import { ApiError, installErrorHandling } from './errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
@@ -45,7 +45,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
     // Logpush and Vector send large gzip batches; the ingest route sets its own limit.
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-    return503OnClosing: true,
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = new Metrics();
@@ -55,15 +55,19 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const inFlight = new InFlight();
 
   installErrorHandling(app);
-  installAuth(app, auth);
-  // While shutting down, connections end after their answer instead of idling out keep-alive.
+  // While shutting down, new requests get 503 and connections end after their answer
+  // instead of idling out keep-alive; requests already running finish.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError('shutting_down', 'the server is shutting down; retry against its successor');
+  });
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
+  installAuth(app, auth);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

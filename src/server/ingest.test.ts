@@ -111,6 +111,12 @@ describe('push ingest', () => {
     );
   });
 
+  it("ignores parameters that log shippers add (Logpush's header_* and tags)", async () => {
+    const res = await push(t, batch(2, 1_000_000), {}, 'format=cloudflare&header_Authorization=Bearer%20x&tags=a:b');
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().accepted, 2);
+  });
+
   it('answers 400 for an unknown format and a bad Idempotency-Key', async () => {
     const res = await push(t, batch(1), {}, 'format=apache');
     assert.equal(res.statusCode, 400);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { repoRoot } from '../testing/paths.js';
+import { repoRoot, tempDir } from '../testing/paths.js';
 import { seed, type TestApp, testApp, times } from './testing.js';
 
 const T0 = Date.UTC(2026, 10, 24, 10, 0);
@@ -284,6 +285,25 @@ describe('status-codes API and query CLI', () => {
       );
       assert.deepEqual(api, JSON.parse(cli));
       assert.ok(api.rows.length >= 5);
+    } finally {
+      await t.destroy();
+    }
+  });
+});
+
+describe('dashboard files', () => {
+  it('are served at / when the web root has an index.html, beside a JSON 404 for the API', async () => {
+    const webRoot = join(tempDir(), 'web');
+    mkdirSync(webRoot);
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>edgestat</title>');
+    const t = await testApp({ webRoot });
+    try {
+      const page = await t.app.inject('/');
+      assert.equal(page.statusCode, 200);
+      assert.match(String(page.headers['content-type']), /^text\/html/);
+      assert.match(page.body, /<title>edgestat<\/title>/);
+      const api = await t.app.inject('/api/v1/nothing');
+      assert.equal(api.json().error.code, 'not_found');
     } finally {
       await t.destroy();
     }

@@ -59,8 +59,14 @@ export const IngestQuery = Type.Object(
     colo: Type.Optional(
       Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'Data center for lines that carry none' }),
     ),
+    map: Type.Optional(
+      Type.String({
+        description: 'ndjson: field mapping as for edgestat ingest --map, e.g. ts=time,status=code,colo=pop',
+      }),
+    ),
   },
-  { additionalProperties: false },
+  // Log shippers add parameters of their own (Logpush: header_*, tags): they are ignored, not refused.
+  { additionalProperties: true },
 );
 
 export const ErrorAnswer = Type.Object({

@@ -9,6 +9,7 @@ import {
   TruncatedInputError,
   UnknownFormatError,
 } from '../../ingest/pipeline.js';
+import { parseFieldMap } from '../../parsers/ndjson.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
 import { bodyBytes } from '../body.js';
@@ -134,6 +135,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             format: request.query.format ?? 'auto',
             zone,
             colo: request.query.colo,
+            fieldMap: request.query.map ? fieldMapParam(request.query.map) : undefined,
             key: headerKey ? `http:${zone}:${headerKey}` : undefined,
             source: 'http',
             maxLineBytes: limits.lineBytes,
@@ -189,6 +191,14 @@ function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiEr
     return new ApiError('bad_body', `body cannot be decompressed (${(err as Error).message}): nothing was committed`);
   }
   return undefined;
+}
+
+function fieldMapParam(text: string): Record<string, string> {
+  try {
+    return parseFieldMap(text);
+  } catch (err) {
+    throw new ApiError('bad_parameter', `map: ${(err as Error).message}`, { param: 'map' });
+  }
 }
 
 function logIngest(log: FastifyBaseLogger, zone: string, r: IngestResult): void {
