@@ -45,7 +45,7 @@ function demoZones(now: number, perMinute: number): { traffic: ZoneTraffic; plan
         host: 'shop.example.com',
         perMinute,
         incidents: [
-          { colo: 'FRA', from: now - 5 * HOUR, to: now - 4 * HOUR - 10 * MINUTE_MS },
+          { colo: 'FRA', from: now - 3 * HOUR, to: now - 2 * HOUR - 20 * MINUTE_MS },
           { colo: 'IAD', from: now - 75 * HOUR, to: now - 74.5 * HOUR },
         ],
       },

@@ -40,14 +40,18 @@ export const NORMAL: readonly Outcome[] = [
   { share: 0.0002, edgeStatus: 524, originStatus: 0, bytes: 3_000 },
 ];
 
-/** What an origin incident adds in the data center it hits: connection failures and timeouts (52x) and 503s. */
+/**
+ * An origin incident in one data center: its origin stops answering for most requests, which the
+ * edge reports as 52x (connection refused or timed out), and the origin's own 503s go up.
+ */
 export const INCIDENT: readonly Outcome[] = [
-  { share: 0.12, edgeStatus: 522, originStatus: 0, bytes: 3_000 },
-  { share: 0.07, edgeStatus: 524, originStatus: 0, bytes: 3_000 },
-  { share: 0.03, edgeStatus: 520, originStatus: 0, bytes: 3_000 },
-  { share: 0.01, edgeStatus: 523, originStatus: 0, bytes: 3_000 },
-  { share: 0.04, edgeStatus: 503, originStatus: 503, bytes: 1_200 },
+  { share: 0.28, edgeStatus: 522, originStatus: 0, bytes: 3_000 },
+  { share: 0.12, edgeStatus: 524, originStatus: 0, bytes: 3_000 },
+  { share: 0.06, edgeStatus: 520, originStatus: 0, bytes: 3_000 },
+  { share: 0.02, edgeStatus: 523, originStatus: 0, bytes: 3_000 },
+  { share: 0.06, edgeStatus: 503, originStatus: 503, bytes: 1_200 },
 ];
+const INCIDENT_SHARE = INCIDENT.reduce((sum, o) => sum + o.share, 0);
 
 /** A data center: its share of the zone's traffic and its UTC offset, which sets its daily peak. */
 export interface Colo {
@@ -116,8 +120,11 @@ export function minuteRows(traffic: ZoneTraffic, minute: number, rand: () => num
   for (const colo of COLOS) {
     const mean = traffic.perMinute * fraction * colo.share * diurnal(minute, colo.utcOffset);
     const incident = traffic.incidents.some((i) => i.colo === colo.colo && minute >= i.from && minute < i.to);
+    // During an incident the failures take the place of responses that would have succeeded.
+    const normalScale = incident ? 1 - INCIDENT_SHARE : 1;
     for (const outcome of incident ? [...NORMAL, ...INCIDENT] : NORMAL) {
-      const requests = poisson(mean * outcome.share, rand);
+      const scale = NORMAL.includes(outcome) ? normalScale : 1;
+      const requests = poisson(mean * scale * outcome.share, rand);
       if (requests === 0) continue;
       Object.assign(request, {
         colo: colo.colo,

@@ -1,14 +1,5 @@
 import './style.css';
-import {
-  ApiFailure,
-  api,
-  type ColosAnswer,
-  followLive,
-  type SummaryAnswer,
-  type ZoneAnswer,
-  type ZoneListAnswer,
-} from './api.js';
-import { StatusChart } from './chart.js';
+import { ApiFailure, api, followLive, type SummaryAnswer, type ZoneAnswer, type ZoneListAnswer } from './api.js';
 import { ColoBreakdown } from './colos.js';
 import { renderControls } from './controls.js';
 import { byId, fill, h } from './dom.js';
@@ -36,7 +27,8 @@ const SLIDE_MS = 60_000;
 
 const notice = byId('notice');
 const dashboard = byId('dashboard');
-const chart = new StatusChart(byId('chart'));
+// ECharts is most of the page's weight: it loads in its own chunk while the first API answers are on their way.
+const chart = import('./chart.js').then(({ StatusChart }) => new StatusChart(byId('chart')));
 const table = statusTable(byId('status-table'));
 const colos = new ColoBreakdown(byId('colos'), (selected) => change({ colos: selected }));
 
@@ -55,7 +47,7 @@ function change(patch: Partial<ViewState>): void {
   state = normalize({ ...state, ...patch });
   history.pushState(null, '', writeState(state) || location.pathname);
   if (needsData) void load();
-  else renderCodes();
+  else void renderCodes();
 }
 
 /** Keeps a bucket the range can use (a 1-minute bucket over 30 days is refused). */
@@ -72,17 +64,21 @@ function controls(): void {
 }
 const tokenPrompt = new ApiFailure(401, 'token', 'Enter the token this dashboard should send.');
 
-/** Loads the zone list, picks a zone, then the view. */
+/** Loads the zone list and, at the same time, the view of the zone the URL names (or then the busiest zone). */
 async function start(): Promise<void> {
   fill(notice);
   setBusy(true);
+  const zoneList = api.zones();
+  const early = state.zone ? load() : undefined;
   try {
-    zones = (await api.zones()).zones;
+    zones = (await zoneList).zones;
   } catch (err) {
+    loading?.abort();
     setBusy(false);
     return fail(err);
   }
   if (!zones.length) {
+    loading?.abort();
     setBusy(false);
     dashboard.hidden = true;
     fill(byId('controls'));
@@ -92,11 +88,17 @@ async function start(): Promise<void> {
   if (!zones.some((z) => z.zone === state.zone)) {
     state = { ...state, zone: [...zones].sort((a, b) => b.requests - a.requests)[0].zone };
     history.replaceState(null, '', writeState(state));
+    await load();
+  } else {
+    controls();
+    await early;
   }
-  await load();
 }
 
-/** Fetches everything the view shows; a newer load cancels an older one. `quiet` keeps the page as it is meanwhile. */
+/**
+ * Fetches everything the view shows and draws each part as it arrives; a newer load cancels an
+ * older one. `quiet` (live refreshes) keeps the page as it is meanwhile.
+ */
 async function load(quiet = false): Promise<void> {
   loading?.abort();
   const controller = new AbortController();
@@ -110,19 +112,29 @@ async function load(quiet = false): Promise<void> {
     setView('loading');
   }
   try {
-    if (zoneInfo?.zone !== state.zone) zoneInfo = await api.zone(state.zone, signal);
-    const byColo = zoneInfo.features.coloBreakdown;
+    const zoneAnswer = zoneInfo?.zone === state.zone ? Promise.resolve(zoneInfo) : api.zone(state.zone, signal);
+    // A data center filter needs the entitlement first; without one, everything is asked at once.
+    const entitled = state.colos.length ? (await zoneAnswer).features.coloBreakdown : false;
     const range = rangeParams(state);
-    const colo = byColo && state.colos.length ? state.colos.join(',') : undefined;
+    const colo = entitled ? state.colos.join(',') : undefined;
     const group = state.tab === 'all' ? undefined : state.tab;
-    const bucket = effectiveBucket(state);
-    const [codes, summary, coloAnswer] = await Promise.all([
-      api.statusCodes(state.zone, { ...range, bucket, by: 'status', group, colo }, signal),
-      api.summary(state.zone, { ...range, colo }, signal),
-      byColo ? api.colos(state.zone, range, signal) : Promise.resolve(undefined),
-    ]);
-    view = toStatusView(codes);
-    render(summary, coloAnswer);
+    const codes = api.statusCodes(
+      state.zone,
+      { ...range, bucket: effectiveBucket(state), by: 'status', group, colo },
+      signal,
+    );
+    const summary = api.summary(state.zone, { ...range, colo }, signal);
+    zoneInfo = await zoneAnswer;
+    const coloAnswer = zoneInfo.features.coloBreakdown ? api.colos(state.zone, range, signal) : undefined;
+    coloAnswer?.catch(() => undefined);
+    const [codesAnswer, summaryAnswer] = await Promise.all([codes, summary]);
+    view = toStatusView(codesAnswer);
+    if (await render(summaryAnswer)) {
+      markFirstRender();
+      if (coloAnswer) colos.show((await coloAnswer).colos, state.colos);
+      else colos.planRequired(state.zone, zoneInfo.plan);
+      setView('ready');
+    }
   } catch (err) {
     if (signal.aborted) return;
     fail(err);
@@ -135,7 +147,8 @@ async function load(quiet = false): Promise<void> {
   followIfLive();
 }
 
-function render(summary: SummaryAnswer, coloAnswer: ColosAnswer | undefined): void {
+/** Draws the view; false when the range is empty (then the empty state shows instead). */
+async function render(summary: SummaryAnswer): Promise<boolean> {
   document.title = `${state.zone} · status codes · edgestat`;
   renderTabs(byId('tabs'), byId('explanation'), state.tab, onTab);
   renderFilters();
@@ -144,19 +157,17 @@ function render(summary: SummaryAnswer, coloAnswer: ColosAnswer | undefined): vo
     dashboard.hidden = true;
     showEmptyRange(notice, state.zone, zone?.lastSeen ?? null);
     setView('empty');
-    return;
+    return false;
   }
   fill(notice);
   dashboard.hidden = false;
   renderSummary(byId('summary'), summary, state.tab, onTab);
-  renderCodes();
-  if (coloAnswer) colos.show(coloAnswer.colos, state.colos);
-  else colos.planRequired(state.zone, zoneInfo?.plan ?? 'free');
-  setView('ready');
+  await renderCodes();
+  return true;
 }
 
 /** Legend, chart and table: what changes when codes are hidden or shown (no fetch needed). */
-function renderCodes(): void {
+async function renderCodes(): Promise<void> {
   if (!view) return;
   const current = view;
   const visible = visibleSeries(current, state.hidden);
@@ -172,13 +183,13 @@ function renderCodes(): void {
   empty.textContent = current.series.length
     ? 'Every code is hidden: press a code in the legend to show it again.'
     : `No ${TAB_INFO[state.tab].title.toLowerCase()} in this range.`;
-  chart.render(current, visible);
   table.setRows(statusRows(visible), true);
   byId('csv').onclick = () =>
     download(
       `edgestat-${state.zone}-${state.tab}-${new Date().toISOString().slice(0, 16)}.csv`,
       statusCsv(table.sorted()),
     );
+  (await chart).render(current, visible);
 }
 
 /** The data center filter as removable chips (or why it does not apply). */
@@ -251,9 +262,11 @@ function fail(err: unknown): void {
 /** What the page shows, on <html data-view>: loading, ready, empty, no-data, unauthorized or error (tests wait on it). */
 function setView(view: string): void {
   document.documentElement.dataset.view = view;
-  if (view === 'ready' && !performance.getEntriesByName('edgestat:first-render').length) {
-    performance.mark('edgestat:first-render');
-  }
+}
+
+/** Marks when the page first showed a view's summary, chart and table (the data centers may follow). */
+function markFirstRender(): void {
+  if (!performance.getEntriesByName('edgestat:first-render').length) performance.mark('edgestat:first-render');
 }
 
 function setBusy(busy: boolean): void {
@@ -265,6 +278,6 @@ window.addEventListener('popstate', () => {
   state = normalize(readState(location.search));
   void load();
 });
-window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => renderCodes());
+window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => void renderCodes());
 
 void start();
