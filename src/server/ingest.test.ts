@@ -173,6 +173,14 @@ describe('push ingest', () => {
     const truncated = await push(t, gz.subarray(0, gz.length - 40), { 'content-encoding': 'gzip' });
     assert.equal(truncated.statusCode, 400);
     assert.equal(truncated.json().error.code, 'bad_body');
+    for (const [body, encoding] of [
+      [deflateSync(Buffer.from(batch(5))).subarray(0, 20), 'deflate'],
+      [Buffer.from('not brotli at all'), 'br'],
+    ] as const) {
+      const broken = await push(t, body, { 'content-encoding': encoding });
+      assert.equal(broken.statusCode, 400, encoding);
+      assert.match(broken.json().error.message, /cannot be decompressed|truncated|corrupt/, encoding);
+    }
     const zstd = await push(t, gz, { 'content-encoding': 'zstd' });
     assert.equal(zstd.statusCode, 415);
     assert.match(zstd.json().error.message, /gzip, deflate, br/);

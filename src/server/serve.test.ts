@@ -175,7 +175,7 @@ describe('edgestat serve (a real process)', () => {
   it('loses no acknowledged batch to SIGKILL, and counts every request once after client retries', async () => {
     const db = join(tempDir(), 'kill.duckdb');
     const BATCHES = 60;
-    const LINES = 500;
+    const LINES = 480; // one line a second: each batch fills 8 whole minutes
     const t0 = Date.UTC(2026, 10, 24, 0, 0);
     const bodies = Array.from({ length: BATCHES }, (_, b) =>
       gzipSync(
@@ -216,8 +216,16 @@ describe('edgestat serve (a real process)', () => {
 
     server = await serve(db);
     try {
-      // What the server acknowledged before it died survived it.
-      assert.ok((await totalRequests(server.base)) >= ackedBeforeKill * LINES);
+      // Every batch covers its own minutes: acknowledged ones survived whole, the others are whole or absent.
+      const batchTotal = async (b: number) => {
+        const range = `from=${t0 + b * LINES * 1000}&to=${t0 + (b + 1) * LINES * 1000}`;
+        return (await (await fetch(`${server.base}/api/v1/zones/${ZONE}/summary?${range}`)).json()).requests;
+      };
+      for (let b = 0; b < BATCHES; b++) {
+        const stored = await batchTotal(b);
+        if (acked.has(b)) assert.equal(stored, LINES, `acknowledged batch ${b} survived`);
+        else assert.ok(stored === 0 || stored === LINES, `batch ${b} is whole or absent, not ${stored}`);
+      }
       for (let b = 0; b < BATCHES; b++) if (!acked.has(b)) await send(b, server.base);
       assert.equal(acked.size, BATCHES);
       assert.equal(await totalRequests(server.base), BATCHES * LINES);

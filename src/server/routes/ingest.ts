@@ -146,6 +146,11 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           }),
         );
       } catch (err) {
+        if (request.raw.readableAborted) {
+          metrics.batches.inc({ outcome: 'aborted' });
+          request.log.info({ zone }, 'client went away before its body ended: nothing committed');
+          throw new ApiError('bad_body', 'request body broke off: nothing was committed');
+        }
         const apiError = ingestError(err, maxInputBytes, limits);
         metrics.batches.inc({ outcome: apiError?.code ?? 'failed' });
         if (apiError) {
@@ -186,8 +191,9 @@ function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiEr
   }
   if (err instanceof TruncatedInputError)
     return new ApiError('bad_body', `${(err as Error).message}: nothing was committed`);
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR__ERROR_FORMAT_PADDING_1') {
+  const code = String((err as NodeJS.ErrnoException).code ?? '');
+  // zlib reports broken deflate as Z_*, broken brotli as ERR_BROTLI_* or ERR__ERROR_*.
+  if (/^(Z_|ERR_BROTLI|ERR__ERROR)/.test(code)) {
     return new ApiError('bad_body', `body cannot be decompressed (${(err as Error).message}): nothing was committed`);
   }
   return undefined;
