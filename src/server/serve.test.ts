@@ -70,6 +70,33 @@ async function totalRequests(base: string, headers: Record<string, string> = {})
   return (await res.json()).requests;
 }
 
+type LiveEvent = { t: string; rows: Array<{ status: number; requests: number; colo?: string }> };
+
+/** Opens a live stream and collects its `minute` events. */
+async function liveEvents(base: string): Promise<{ events: LiveEvent[]; contentType: string; close: () => void }> {
+  const events: LiveEvent[] = [];
+  const live = httpRequest(`${base}/api/v1/zones/${ZONE}/live`);
+  const contentType = await new Promise<string>((resolve, reject) => {
+    live.on('error', reject);
+    live.on('response', (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(frame);
+          if (/^event: minute$/m.test(frame) && data) events.push(JSON.parse(data[1]));
+        }
+      });
+      resolve(String(res.headers['content-type']));
+    });
+    live.end();
+  });
+  return { events, contentType, close: () => live.destroy() };
+}
+
 describe('edgestat serve (a real process)', () => {
   it('refuses a non-loopback address without tokens, and starts on one once a token exists', async () => {
     const db = join(tempDir(), 'open.duckdb');
@@ -117,28 +144,9 @@ describe('edgestat serve (a real process)', () => {
     const db = join(tempDir(), 'live.duckdb');
     const server = await serve(db);
     try {
-      const events: Array<{ t: string; rows: Array<{ status: number; requests: number; colo?: string }> }> = [];
-      const live = httpRequest(`${server.base}/api/v1/zones/${ZONE}/live`);
-      const opened = new Promise<string>((resolve) => {
-        live.on('response', (res) => {
-          let buffer = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let end = buffer.indexOf('\n\n');
-            while (end >= 0) {
-              const frame = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const data = /^data: (.*)$/m.exec(frame);
-              if (/^event: minute$/m.test(frame) && data) events.push(JSON.parse(data[1]));
-              end = buffer.indexOf('\n\n');
-            }
-          });
-          resolve(String(res.headers['content-type']));
-        });
-      });
-      live.end();
-      assert.match(await opened, /^text\/event-stream/);
+      const first = await liveEvents(server.base);
+      const { events } = first;
+      assert.match(first.contentType, /^text\/event-stream/);
       while (events.length === 0) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(events[0].rows, []);
 
@@ -166,7 +174,24 @@ describe('edgestat serve (a real process)', () => {
         [200, 'AMS', 2],
         [404, 'AMS', 1],
       ]);
-      live.destroy();
+      first.close();
+
+      // Below enterprise the live rows leave out the data center.
+      const put = await fetch(`${server.base}/api/v1/zones/${ZONE}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ plan: 'free' }),
+      });
+      assert.equal(put.status, 200);
+      const free = await liveEvents(server.base);
+      while (free.events.length === 0) await new Promise((r) => setTimeout(r, 20));
+      free.close();
+      if (free.events[0].t === minute) {
+        assert.deepEqual(free.events[0].rows.map((r) => [r.status, r.colo, r.requests]).sort(), [
+          [200, undefined, 2],
+          [404, undefined, 1],
+        ]);
+      }
     } finally {
       assert.equal(await stop(server), 0);
     }
