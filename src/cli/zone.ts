@@ -5,6 +5,7 @@ import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.
 import { textTable } from './table.js';
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace('.000Z', 'Z'));
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function registerZone(program: Command): void {
   const zone = program.command('zone').description('zones and their plans');
@@ -36,7 +37,8 @@ export function registerZone(program: Command): void {
     try {
       const zones = await store.zones();
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ zones }, null, 2)}\n`);
+        const json = zones.map((z) => ({ ...z, firstSeen: isoOrNull(z.firstSeen), lastSeen: isoOrNull(z.lastSeen) }));
+        process.stdout.write(`${JSON.stringify({ zones: json }, null, 2)}\n`);
         return;
       }
       if (zones.length === 0) {
