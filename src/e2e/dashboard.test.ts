@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -142,6 +143,24 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     assert.equal(Number(total), summary.requests);
   });
 
+  it('sorts the table by a column and downloads the rows as CSV', async () => {
+    await page.locator('#status-table th[data-key="requests"] button').click();
+    const counts = (await tableRows(page)).map((r) => r.requests);
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => b - a),
+    );
+    assert.equal(await page.locator('#status-table th[data-key="requests"]').getAttribute('aria-sort'), 'descending');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv').click()]);
+    const [header, ...lines] = (await readFile(await download.path(), 'utf8')).trim().split('\n');
+    assert.equal(header, 'status,bucket,requests,percent');
+    const csvRows = lines.map((line) => {
+      const [status, t, requests, percent] = line.split(',');
+      return { status: Number(status), t, requests: Number(requests), percent: Number(percent) };
+    });
+    assert.deepEqual(byKey(csvRows), byKey(await apiRows(server.url, '&colo=SJC')));
+  });
+
   it('keeps the whole view in the URL, so a reload shows the same', async () => {
     await page.locator('#tabs [data-tab="503"]').click();
     await waitForView(page, 'ready');
@@ -169,6 +188,40 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     assert.match(await notice.innerText(), /free plan/);
     assert.equal(await page.locator('#colos table').isVisible(), false);
     assert.deepEqual(await chartCodes(page), ['200']);
+  });
+
+  it('shows a pushed request within seconds in live mode, without reloading', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}&range=30m`);
+    // The last 30 minutes hold no requests yet; the page waits for them.
+    await waitForView(page, 'empty');
+    assert.equal(await page.locator('#live').isHidden(), true);
+    await page.evaluate(() => {
+      (window as unknown as { sameDocument: boolean }).sameDocument = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const line = JSON.stringify({
+      EdgeStartTimestamp: new Date().toISOString(),
+      ClientRequestHost: ZONE,
+      EdgeColoCode: 'FRA',
+      EdgeResponseStatus: 418,
+      OriginResponseStatus: 418,
+      EdgeResponseBytes: 10,
+    });
+    const pushed = await fetch(`${server.url}/api/v1/zones/${ZONE}/logs?format=cloudflare`, {
+      method: 'POST',
+      body: line,
+    });
+    assert.equal(pushed.status, 200, await pushed.text());
+    const started = Date.now();
+    await page.waitForSelector('#legend .legend-entry[data-status="418"]', { timeout: 8000 });
+    const seconds = (Date.now() - started) / 1000;
+    assert.ok(seconds < 5, `the pushed request took ${seconds} s to show`);
+    assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true);
+    assert.deepEqual(
+      (await tableRows(page)).map((r) => [r.status, r.requests, r.percent]),
+      [[418, 1, 100]],
+    );
+    assert.equal(await page.locator('#live').isVisible(), true);
   });
 
   it('saves screenshots of the main views: dark theme and phone width', async () => {

@@ -73,7 +73,6 @@ export class StatusChart {
           symbol: 'none',
           lineStyle: { width: 1 },
           areaStyle: bars ? undefined : { opacity: 0.85 },
-          emphasis: { focus: 'series' },
         })),
       },
       { notMerge: true },
@@ -103,6 +102,7 @@ export class StatusChart {
           `<td class="num">${count(point.requests)}</td><td class="num">${percent(point.percent)}</td></tr>`,
       );
     const body = lines.length ? lines.join('') : '<tr><td colspan="3">no requests</td></tr>';
-    return `<div class="tip"><strong>${minute(bucket)}</strong><table>${body}</table></div>`;
+    const head = '<tr><th></th><th>requests</th><th>% of all</th></tr>';
+    return `<div class="tip"><strong>${minute(bucket)}</strong><table>${head}${body}</table></div>`;
   }
 }

@@ -155,7 +155,7 @@ async function render(summary: SummaryAnswer): Promise<boolean> {
   const zone = zones.find((z) => z.zone === state.zone);
   if (summary.requests === 0) {
     dashboard.hidden = true;
-    showEmptyRange(notice, state.zone, zone?.lastSeen ?? null);
+    showEmptyRange(notice, state.zone, zone?.lastSeen ?? null, endsNow(state));
     setView('empty');
     return false;
   }
@@ -231,7 +231,9 @@ function renderFilters(): void {
 
 /** Follows the live stream while the range ends now; each update refreshes the view (throttled). */
 function followIfLive(): void {
-  const wanted = endsNow(state) && !dashboard.hidden ? state.zone : undefined;
+  // An empty range stays live too: the first requests of a new zone appear as they arrive.
+  const showing = ['ready', 'empty'].includes(document.documentElement.dataset.view ?? '');
+  const wanted = endsNow(state) && showing ? state.zone : undefined;
   byId('live').hidden = !wanted;
   if (live && live.zone !== wanted) {
     live.stop.abort();

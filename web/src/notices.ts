@@ -32,7 +32,7 @@ export function showNoData(element: HTMLElement): void {
 }
 
 /** The zone has no requests in the chosen range. */
-export function showEmptyRange(element: HTMLElement, zone: string, lastSeen: string | null): void {
+export function showEmptyRange(element: HTMLElement, zone: string, lastSeen: string | null, live: boolean): void {
   fill(
     element,
     h(
@@ -46,6 +46,7 @@ export function showEmptyRange(element: HTMLElement, zone: string, lastSeen: str
             `The latest request was at ${new Date(lastSeen).toLocaleString()}: choose a longer range to see it.`,
           )
         : h('p', {}, 'This zone has no requests yet.'),
+      live ? h('p', { class: 'live' }, 'This view is live: requests show here as they arrive.') : null,
       ingestHelp(zone),
     ),
   );
