@@ -18,6 +18,8 @@ export class ColoBreakdown {
   private readonly table: SortableTable<ColoTotals>;
   private selected: string[] = [];
   private total = 0;
+  /** Each group's rate over all data centers, which a data center's own rate is compared to. */
+  private overall: Partial<Record<Group, number>> = {};
 
   private readonly tableHost = h('div');
   private readonly noticeHost = h('div');
@@ -63,7 +65,7 @@ export class ColoBreakdown {
           label,
           numeric: true,
           value: (c: ColoTotals) => rate(c, group),
-          cell: (c: ColoTotals) => h('span', { class: rateClass(rate(c, group)) }, percent(rate(c, group))),
+          cell: (c: ColoTotals) => h('span', { class: this.rateClass(rate(c, group), group) }, percent(rate(c, group))),
         })),
       ],
     });
@@ -73,9 +75,19 @@ export class ColoBreakdown {
   show(colos: ColoTotals[], selected: string[]): void {
     this.selected = selected;
     this.total = colos.reduce((sum, c) => sum + c.requests, 0);
+    for (const { group } of ERROR_GROUPS) {
+      const errors = colos.reduce((sum, c) => sum + c.groups[group], 0);
+      this.overall[group] = this.total ? (errors / this.total) * 100 : 0;
+    }
     this.table.setRows(colos, true);
     this.tableHost.hidden = colos.length === 0;
     fill(this.noticeHost, colos.length ? null : h('p', { class: 'muted' }, 'No data centers in this range.'));
+  }
+
+  /** Marks a data center whose rate stands out from the others (bold as well, not by color alone). */
+  private rateClass(p: number, group: Group): string {
+    const overall = this.overall[group] ?? 0;
+    return p >= 0.1 && p >= 2 * overall ? 'rate high' : 'rate';
   }
 
   private toggle(colo: string): void {
@@ -97,11 +109,4 @@ export class ColoBreakdown {
       ),
     );
   }
-}
-
-/** Marks notable error rates so they stand out without relying on color alone (bold as well). */
-function rateClass(p: number): string {
-  if (p >= 5) return 'rate high';
-  if (p >= 1) return 'rate warn';
-  return 'rate';
 }

@@ -26,7 +26,7 @@ export function statusRows(visible: StatusSeries[]): StatusRow[] {
 export function statusTable(element: HTMLElement): SortableTable<StatusRow> {
   return new SortableTable<StatusRow>(element, {
     caption: 'Requests per status code and bucket',
-    pageSize: 50,
+    pageSize: 25,
     sort: { key: 't', descending: true },
     tieBreak: (a, b) => b.requests - a.requests || a.status - b.status,
     rowProps: (r) => ({ 'data-status': String(r.status), 'data-t': new Date(r.t).toISOString() }),
