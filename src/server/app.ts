@@ -90,7 +90,8 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   if (existsSync(join(webRoot, 'index.html'))) {
     // The dashboard keeps its state in the query string of `/`, so it needs no fallback route
     // (installErrorHandling owns the one not-found handler Fastify allows).
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false });
+    // The web build writes .br and .gz beside each file; they go to clients that accept them.
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, preCompressed: true });
   }
   return { app, auth, metrics, inFlight };
 }
