@@ -198,7 +198,8 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     await page.evaluate(() => {
       (window as unknown as { sameDocument: boolean }).sameDocument = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // <html data-live> names the zone once the live stream is open.
+    await page.waitForFunction((zone) => document.documentElement.dataset.live === zone, ZONE, { timeout: 5000 });
     const line = JSON.stringify({
       EdgeStartTimestamp: new Date().toISOString(),
       ClientRequestHost: ZONE,

@@ -118,7 +118,12 @@ export const api = {
  * Follows the zone's live stream (Server-Sent Events). It reads the stream with fetch rather
  * than EventSource so that it can send the bearer token. Reconnects after a pause until aborted.
  */
-export async function followLive(zone: string, onMinute: (m: LiveMinute) => void, signal: AbortSignal): Promise<void> {
+export async function followLive(
+  zone: string,
+  onMinute: (m: LiveMinute) => void,
+  signal: AbortSignal,
+  onOpen?: () => void,
+): Promise<void> {
   while (!signal.aborted) {
     try {
       const response = await fetch(url(`${zonePath(zone)}/live`), {
@@ -126,6 +131,7 @@ export async function followLive(zone: string, onMinute: (m: LiveMinute) => void
         signal,
       });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      onOpen?.();
       await readEvents(response.body, (data) => onMinute(JSON.parse(data) as LiveMinute));
     } catch (err) {
       if (signal.aborted) return;

@@ -39,6 +39,7 @@ let view: StatusView | undefined;
 let loading: AbortController | undefined;
 let lastLoad = 0;
 let refreshTimer: number | undefined;
+let refreshPending = false;
 let live: { zone: string; stop: AbortController } | undefined;
 
 /** Applies a change of view: URL first (so it can be shared), then the page. */
@@ -105,6 +106,7 @@ async function load(quiet = false): Promise<void> {
   loading = controller;
   const { signal } = controller;
   clearTimeout(refreshTimer);
+  refreshTimer = undefined;
   lastLoad = Date.now();
   controls();
   if (!quiet) {
@@ -142,6 +144,10 @@ async function load(quiet = false): Promise<void> {
     if (loading === controller) {
       setBusy(false);
       loading = undefined;
+    }
+    if (refreshPending && !loading) {
+      refreshPending = false;
+      scheduleRefresh();
     }
   }
   followIfLive();
@@ -238,17 +244,24 @@ function followIfLive(): void {
   if (live && live.zone !== wanted) {
     live.stop.abort();
     live = undefined;
+    delete document.documentElement.dataset.live;
   }
   if (wanted && !live) {
     const stop = new AbortController();
     live = { zone: wanted, stop };
-    void followLive(wanted, scheduleRefresh, stop.signal);
+    void followLive(wanted, scheduleRefresh, stop.signal, () => {
+      document.documentElement.dataset.live = wanted;
+    });
   }
   if (wanted && !refreshTimer) refreshTimer = window.setTimeout(() => load(true), SLIDE_MS);
 }
 
 function scheduleRefresh(): void {
-  if (loading) return;
+  if (loading) {
+    // Data arrived while a load was running: refresh once more after it.
+    refreshPending = true;
+    return;
+  }
   clearTimeout(refreshTimer);
   refreshTimer = window.setTimeout(() => load(true), Math.max(0, lastLoad + LIVE_REFRESH_MS - Date.now()));
 }

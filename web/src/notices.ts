@@ -61,7 +61,6 @@ export function showTokenForm(element: HTMLElement, failure: ApiFailure, onSaved
     autocomplete: 'off',
     placeholder: 'es_…',
     value: storedToken(),
-    required: true,
   });
   const form = h(
     'form',
