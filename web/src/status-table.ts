@@ -47,7 +47,16 @@ export function statusTable(element: HTMLElement): SortableTable<StatusRow> {
         key: 't',
         label: 'Bucket',
         value: (r) => r.t,
-        cell: (r) => h('time', { datetime: new Date(r.t).toISOString() }, minute(r.t)),
+        cell: (r) => {
+          // The year goes at phone width, where the table needs the room.
+          const text = minute(r.t);
+          return h(
+            'time',
+            { datetime: new Date(r.t).toISOString() },
+            h('span', { class: 'year' }, text.slice(0, 5)),
+            text.slice(5),
+          );
+        },
       },
       { key: 'requests', label: 'Requests', numeric: true, value: (r) => r.requests, cell: (r) => count(r.requests) },
       {
