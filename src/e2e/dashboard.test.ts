@@ -115,6 +115,8 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     const entry = page.locator('#legend .legend-entry[data-status="404"]');
     await entry.click();
     assert.equal(await entry.getAttribute('aria-pressed'), 'false');
+    // The legend is drawn again; the keyboard focus stays on the entry.
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-status')), '404');
     assert.deepEqual(
       await chartCodes(page),
       ALL_CODES.filter((c) => c !== '404'),
@@ -173,11 +175,41 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     assert.equal(await page.locator('#colos tr[data-colo="SJC"] input').isChecked(), true);
   });
 
-  it('explains each group in its tab', async () => {
+  it('explains each group in its tab, and moves between tabs with the arrow keys', async () => {
     await page.goto(`${server.url}/?zone=${ZONE}&tab=52x`);
     await waitForView(page, 'ready');
     assert.match(await page.locator('#explanation').innerText(), /valid response from your origin/);
     assert.deepEqual(await chartCodes(page), ['522']);
+    await page.locator('#tab-52x').focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForURL(/tab=503/);
+    await waitForView(page, 'ready');
+    assert.deepEqual(await chartCodes(page), ['503']);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-503');
+  });
+
+  it('shows a custom range that ends in the past, without live updates', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    await page.locator('[data-range="custom"]').click();
+    const local = (ms: number) => {
+      const d = new Date(ms);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    };
+    // Only the bucket 180 minutes ago falls in [-200 min, -150 min).
+    await page.locator('#custom-from').fill(local(minuteAgo(200)));
+    await page.locator('#custom-to').fill(local(minuteAgo(150)));
+    await page.locator('.custom-range button[type="submit"]').click();
+    await page.waitForURL(/range=custom/);
+    await waitForView(page, 'ready');
+    assert.deepEqual(await chartCodes(page), ['200', '403', '404']);
+    assert.equal(await page.locator('#live').isHidden(), true);
+    const shown = await tableRows(page);
+    assert.deepEqual(
+      shown.map((r) => r.t),
+      Array(3).fill(new Date(minuteAgo(180)).toISOString()),
+    );
   });
 
   it('says the data center breakdown is an enterprise feature for a free zone', async () => {

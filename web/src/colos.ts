@@ -1,6 +1,6 @@
 import type { Group } from '../../src/classify/rules.js';
 import type { ColoTotals } from './api.js';
-import { fill, h } from './dom.js';
+import { fill, h, keepFocus } from './dom.js';
 import { count, percent } from './format.js';
 import { SortableTable } from './table.js';
 
@@ -47,6 +47,7 @@ export class ColoBreakdown {
                 type: 'checkbox',
                 checked: this.selected.includes(c.colo),
                 'aria-label': `Filter to ${c.colo}`,
+                'data-focus': `colo:${c.colo}`,
                 onchange: () => this.toggle(c.colo),
               }),
               c.colo,
@@ -79,7 +80,7 @@ export class ColoBreakdown {
       const errors = colos.reduce((sum, c) => sum + c.groups[group], 0);
       this.overall[group] = this.total ? (errors / this.total) * 100 : 0;
     }
-    this.table.setRows(colos, true);
+    keepFocus(this.tableHost, () => this.table.setRows(colos, true));
     this.tableHost.hidden = colos.length === 0;
     fill(this.noticeHost, colos.length ? null : h('p', { class: 'muted' }, 'No data centers in this range.'));
   }

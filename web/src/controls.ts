@@ -1,6 +1,6 @@
 import type { BucketName } from '../../src/query/spec.js';
 import type { ZoneListAnswer } from './api.js';
-import { fill, h } from './dom.js';
+import { fill, h, keepFocus } from './dom.js';
 import { localInput } from './format.js';
 import { effectiveBucket, RANGES, type RangeName, rangeSpan, usableBuckets, type ViewState } from './state.js';
 
@@ -32,6 +32,7 @@ export function renderControls(
         type: 'button',
         'aria-pressed': String(state.range === r),
         'data-range': r,
+        'data-focus': `range:${r}`,
         onclick: () => actions.change({ range: r, bucket: 'auto' }),
       },
       RANGES[r as keyof typeof RANGES].label,
@@ -44,6 +45,7 @@ export function renderControls(
       'aria-pressed': String(state.range === 'custom'),
       'aria-expanded': String(state.range === 'custom'),
       'data-range': 'custom',
+      'data-focus': 'range:custom',
       onclick: () => customForm.toggleAttribute('hidden'),
     },
     'Custom',
@@ -55,19 +57,22 @@ export function renderControls(
     'select',
     {
       id: 'bucket',
+      'data-focus': 'bucket',
       'aria-label': 'Bucket size',
       onchange: (e: Event) => actions.change({ bucket: (e.target as HTMLSelectElement).value as BucketName | 'auto' }),
     },
     h('option', { value: 'auto', selected: state.bucket === 'auto' }, `auto (${current})`),
     usableBuckets(span).map((b) => h('option', { value: b, selected: state.bucket === b }, b)),
   );
-  fill(
-    element,
-    h('div', { class: 'control' }, h('label', { for: 'zone' }, 'Zone'), zone),
-    h('div', { class: 'control ranges', role: 'group', 'aria-label': 'Time range' }, presets, custom),
-    h('div', { class: 'control' }, h('label', { for: 'bucket' }, 'Bucket'), bucket),
-    h('button', { type: 'button', class: 'link token-button', onclick: actions.token }, 'Token'),
-    customForm,
+  keepFocus(element, () =>
+    fill(
+      element,
+      h('div', { class: 'control' }, h('label', { for: 'zone' }, 'Zone'), zone),
+      h('div', { class: 'control ranges', role: 'group', 'aria-label': 'Time range' }, presets, custom),
+      h('div', { class: 'control' }, h('label', { for: 'bucket' }, 'Bucket'), bucket),
+      h('button', { type: 'button', class: 'link token-button', onclick: actions.token }, 'Token'),
+      customForm,
+    ),
   );
 }
 

@@ -34,3 +34,14 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 export function fill(parent: HTMLElement, ...children: (Child | Child[])[]): void {
   parent.replaceChildren(...h('div', {}, ...children).childNodes);
 }
+
+/**
+ * Re-renders a container without losing the keyboard focus: the element that had it is found again
+ * by its `data-focus` key (tabs, legend entries and checkboxes carry one).
+ */
+export function keepFocus(container: HTMLElement, render: () => void): void {
+  const active = document.activeElement;
+  const key = active instanceof HTMLElement && container.contains(active) ? active.dataset.focus : undefined;
+  render();
+  if (key) container.querySelector<HTMLElement>(`[data-focus="${CSS.escape(key)}"]`)?.focus();
+}

@@ -1,6 +1,6 @@
 import { GROUP_INFO, type Group } from '../../src/classify/rules.js';
 import type { SummaryAnswer } from './api.js';
-import { fill, h } from './dom.js';
+import { fill, h, keepFocus } from './dom.js';
 import { count, percent } from './format.js';
 import { TABS, type Tab } from './state.js';
 
@@ -19,23 +19,26 @@ export const TAB_INFO: Record<Tab, { title: string; explanation: string }> = {
 
 /** The tab buttons (a tablist); the chosen tab's explanation goes in `explanation`. */
 export function renderTabs(element: HTMLElement, explanation: HTMLElement, tab: Tab, onTab: (tab: Tab) => void): void {
-  fill(
-    element,
-    TABS.map((t) =>
-      h(
-        'button',
-        {
-          type: 'button',
-          role: 'tab',
-          id: `tab-${t}`,
-          'aria-selected': String(t === tab),
-          'aria-controls': 'view',
-          tabindex: t === tab ? 0 : -1,
-          'data-tab': t,
-          onclick: () => onTab(t),
-          onkeydown: (event: Event) => moveTab(event as KeyboardEvent, t, onTab),
-        },
-        TAB_INFO[t].title,
+  keepFocus(element, () =>
+    fill(
+      element,
+      TABS.map((t) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            role: 'tab',
+            id: `tab-${t}`,
+            'aria-selected': String(t === tab),
+            'aria-controls': 'view',
+            tabindex: t === tab ? 0 : -1,
+            'data-tab': t,
+            'data-focus': `tab:${t}`,
+            onclick: () => onTab(t),
+            onkeydown: (event: Event) => moveTab(event as KeyboardEvent, t, onTab),
+          },
+          TAB_INFO[t].title,
+        ),
       ),
     ),
   );
@@ -48,8 +51,8 @@ function moveTab(event: KeyboardEvent, tab: Tab, onTab: (tab: Tab) => void): voi
   if (!step) return;
   event.preventDefault();
   const next = TABS[(TABS.indexOf(tab) + step + TABS.length) % TABS.length];
+  document.getElementById(`tab-${next}`)?.focus();
   onTab(next);
-  requestAnimationFrame(() => document.getElementById(`tab-${next}`)?.focus());
 }
 
 const CARDS: { group: Group | 'total'; tab?: Tab }[] = [

@@ -1,4 +1,4 @@
-import { fill, h } from './dom.js';
+import { fill, h, keepFocus } from './dom.js';
 import { count } from './format.js';
 import { statusColor } from './palette.js';
 import type { StatusSeries } from './series.js';
@@ -13,24 +13,27 @@ export function renderLegend(
   hidden: readonly number[],
   actions: { toggle: (status: number) => void; showAll: () => void },
 ): void {
-  fill(
-    element,
-    series.map((s) => {
-      const shown = !hidden.includes(s.status);
-      return h(
-        'button',
-        {
-          type: 'button',
-          class: 'legend-entry',
-          'aria-pressed': String(shown),
-          'data-status': s.status,
-          title: `${shown ? 'Hide' : 'Show'} ${s.status} (${count(s.requests)} requests)`,
-          onclick: () => actions.toggle(s.status),
-        },
-        h('span', { class: 'swatch', style: `background:${statusColor(s.status)}`, 'aria-hidden': 'true' }),
-        String(s.status),
-      );
-    }),
+  keepFocus(element, () =>
+    fill(
+      element,
+      series.map((s) => {
+        const shown = !hidden.includes(s.status);
+        return h(
+          'button',
+          {
+            type: 'button',
+            class: 'legend-entry',
+            'aria-pressed': String(shown),
+            'data-status': s.status,
+            'data-focus': `legend:${s.status}`,
+            title: `${shown ? 'Hide' : 'Show'} ${s.status} (${count(s.requests)} requests)`,
+            onclick: () => actions.toggle(s.status),
+          },
+          h('span', { class: 'swatch', style: `background:${statusColor(s.status)}`, 'aria-hidden': 'true' }),
+          String(s.status),
+        );
+      }),
+    ),
   );
   if (series.length > 1 && hidden.length) {
     element.append(h('button', { type: 'button', class: 'link', onclick: actions.showAll }, 'Show all'));
