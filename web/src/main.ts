@@ -1,10 +1,11 @@
 import './style.css';
-import { ApiFailure, api, followLive, type SummaryAnswer, type ZoneAnswer, type ZoneListAnswer } from './api.js';
+import { ApiFailure, api, type SummaryAnswer, type ZoneAnswer, type ZoneListAnswer } from './api.js';
 import { ColoBreakdown } from './colos.js';
 import { renderControls } from './controls.js';
 import { byId, fill, h } from './dom.js';
 import { renderSummary, renderTabs, TAB_INFO } from './groups.js';
 import { renderLegend } from './legend.js';
+import { LiveUpdates } from './live.js';
 import { showEmptyRange, showFailure, showNoData, showTokenForm } from './notices.js';
 import { type StatusView, toStatusView, visibleSeries } from './series.js';
 import {
@@ -20,11 +21,6 @@ import {
 } from './state.js';
 import { download, statusCsv, statusRows, statusTable } from './status-table.js';
 
-/** Live views refresh at most this often, however fast data arrives. */
-const LIVE_REFRESH_MS = 2000;
-/** A live range slides forward this often even when no data arrives. */
-const SLIDE_MS = 60_000;
-
 const notice = byId('notice');
 const dashboard = byId('dashboard');
 // ECharts is most of the page's weight: it loads in its own chunk while the first API answers are on their way.
@@ -37,10 +33,7 @@ let zones: ZoneListAnswer['zones'] = [];
 let zoneInfo: ZoneAnswer | undefined;
 let view: StatusView | undefined;
 let loading: AbortController | undefined;
-let lastLoad = 0;
-let refreshTimer: number | undefined;
-let refreshPending = false;
-let live: { zone: string; stop: AbortController } | undefined;
+const live = new LiveUpdates(() => void load(true), byId('live'));
 
 /** Applies a change of view: URL first (so it can be shared), then the page. */
 function change(patch: Partial<ViewState>): void {
@@ -105,9 +98,7 @@ async function load(quiet = false): Promise<void> {
   const controller = new AbortController();
   loading = controller;
   const { signal } = controller;
-  clearTimeout(refreshTimer);
-  refreshTimer = undefined;
-  lastLoad = Date.now();
+  live.loadStarted();
   controls();
   if (!quiet) {
     setBusy(true);
@@ -145,12 +136,10 @@ async function load(quiet = false): Promise<void> {
       setBusy(false);
       loading = undefined;
     }
-    if (refreshPending && !loading) {
-      refreshPending = false;
-      scheduleRefresh();
-    }
   }
-  followIfLive();
+  // An empty range stays live too: the first requests of a new zone appear as they arrive.
+  const showing = ['ready', 'empty'].includes(document.documentElement.dataset.view ?? '');
+  live.loadEnded(endsNow(state) && showing ? state.zone : undefined);
 }
 
 /** Draws the view; false when the range is empty (then the empty state shows instead). */
@@ -233,37 +222,6 @@ function renderFilters(): void {
     ),
     h('button', { type: 'button', class: 'link', onclick: () => change({ colos: [] }) }, 'Clear'),
   );
-}
-
-/** Follows the live stream while the range ends now; each update refreshes the view (throttled). */
-function followIfLive(): void {
-  // An empty range stays live too: the first requests of a new zone appear as they arrive.
-  const showing = ['ready', 'empty'].includes(document.documentElement.dataset.view ?? '');
-  const wanted = endsNow(state) && showing ? state.zone : undefined;
-  byId('live').hidden = !wanted;
-  if (live && live.zone !== wanted) {
-    live.stop.abort();
-    live = undefined;
-    delete document.documentElement.dataset.live;
-  }
-  if (wanted && !live) {
-    const stop = new AbortController();
-    live = { zone: wanted, stop };
-    void followLive(wanted, scheduleRefresh, stop.signal, () => {
-      document.documentElement.dataset.live = wanted;
-    });
-  }
-  if (wanted && !refreshTimer) refreshTimer = window.setTimeout(() => load(true), SLIDE_MS);
-}
-
-function scheduleRefresh(): void {
-  if (loading) {
-    // Data arrived while a load was running: refresh once more after it.
-    refreshPending = true;
-    return;
-  }
-  clearTimeout(refreshTimer);
-  refreshTimer = window.setTimeout(() => load(true), Math.max(0, lastLoad + LIVE_REFRESH_MS - Date.now()));
 }
 
 function fail(err: unknown): void {
