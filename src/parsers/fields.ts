@@ -1,0 +1,88 @@
+import { type Rejection, reject } from '../model/rejection.js';
+
+/** Earliest plausible request time: anything before is a unit or clock error. */
+export const EARLIEST_MS = Date.UTC(2000, 0, 1);
+/** Clocks drift and logs arrive late, but not from more than a day ahead. */
+export const FUTURE_SLACK_MS = 24 * 3_600_000;
+
+const show = (value: unknown) => {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+
+/**
+ * Epoch ms from a number or numeric string in seconds, milliseconds, microseconds or
+ * nanoseconds (told apart by magnitude), or from an RFC 3339 / ISO 8601 string.
+ * Returns NaN when it cannot be read.
+ */
+export function epochMs(value: unknown): number {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string') {
+    if (/^\d+(\.\d+)?$/.test(value)) n = Number(value);
+    else return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  } else return Number.NaN;
+  if (!Number.isFinite(n) || n < 0) return Number.NaN;
+  if (n < 1e11) return n * 1000; // seconds
+  if (n < 1e14) return n; // milliseconds
+  if (n < 1e17) return n / 1000; // microseconds
+  return n / 1e6; // nanoseconds
+}
+
+/** A plausible request time in epoch ms, or a rejection naming the field and value. */
+export function checkTime(ms: number, field: string, raw: unknown, now: number = Date.now()): Rejection | null {
+  if (Number.isNaN(ms)) {
+    return reject('bad-timestamp', `${field} ${show(raw)} is not a timestamp (RFC 3339, unix s, ms or ns)`);
+  }
+  if (ms < EARLIEST_MS || ms > now + FUTURE_SLACK_MS) {
+    return reject(
+      'bad-timestamp',
+      `${field} ${show(raw)} is ${new Date(ms).toISOString()}, outside 2000-01-01 .. now + 1 day`,
+    );
+  }
+  return null;
+}
+
+/** An HTTP status 100-599 (0 too when `zeroAllowed`), from a number or numeric string; NaN when not. */
+export function statusCode(value: unknown, zeroAllowed: boolean): number {
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n)) return Number.NaN;
+  if (n === 0 && zeroAllowed) return 0;
+  return n >= 100 && n <= 599 ? n : Number.NaN;
+}
+
+export function badStatus(field: string, value: unknown, zeroAllowed: boolean): Rejection {
+  const kind = typeof value === 'number' || typeof value === 'string' ? 'bad-status' : 'wrong-type';
+  return reject(kind, `${field} ${show(value)} is not an HTTP status (100-599${zeroAllowed ? ', or 0' : ''})`);
+}
+
+export function wrongType(field: string, value: unknown, expected: string): Rejection {
+  return reject('wrong-type', `${field} ${show(value)} should be ${expected}`);
+}
+
+/** A byte count: a non-negative integer number or numeric string; NaN when not. */
+export function byteCount(value: unknown): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : Number.NaN;
+}
+
+/** Why a line is not a JSON object; a class so that no parsed object can be mistaken for it. */
+export class NotAnObject {
+  constructor(readonly rejection: Rejection) {}
+}
+
+/** Parses one JSON line into an object, or says why it is not one (invalid JSON, not an object). */
+export function jsonObject(line: string): Record<string, unknown> | NotAnObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    return new NotAnObject(reject('invalid-json', `not valid JSON: ${(err as Error).message.slice(0, 100)}`));
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    return new NotAnObject(reject('not-an-object', `the line is ${kind}, not a JSON object`));
+  }
+  return value as Record<string, unknown>;
+}
