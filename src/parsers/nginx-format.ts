@@ -12,10 +12,11 @@ const VARIABLE = /\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g;
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Compiles an nginx `log_format` string into one anchored RegExp. A variable matches
- * everything up to the first character of the literal that follows it (nginx escapes
- * quotes inside values as \x22, so `"$http_user_agent"` stops at the closing quote);
- * the last variable takes the rest of the line.
+ * Compiles an nginx `log_format` string into one anchored RegExp. A variable followed
+ * by a space matches lazily up to the whole next literal, since values such as
+ * `$upstream_status` lists (`502, 200`) hold spaces; one followed by another character
+ * stops at that character (nginx escapes quotes inside values as \x22, so
+ * `"$http_user_agent"` stops at the closing quote); the last variable takes the rest.
  */
 export function compileLogFormat(format: string): CompiledFormat {
   const variables: string[] = [];
@@ -38,7 +39,8 @@ export function compileLogFormat(format: string): CompiledFormat {
     }
     variables.push(part.variable);
     const next = parts[i + 1];
-    if (next && 'literal' in next) source += `([^${escapeRegExp(next.literal[0])}]*)`;
+    if (next && 'literal' in next)
+      source += next.literal[0] === ' ' ? '(.*?)' : `([^${escapeRegExp(next.literal[0])}]*)`;
     else if (next) throw new Error(`nginx log format: $${part.variable} is directly followed by another variable`);
     else source += '(.*)';
   });

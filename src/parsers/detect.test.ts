@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fixture } from '../testing/paths.js';
+import { detectFormat } from './detect.js';
+import { createParser, UnknownFormatError } from './registry.js';
+import { fixtureLines } from './testing.js';
+
+describe('detectFormat', () => {
+  it('recognizes Cloudflare Logpush lines, even with a few bad ones', () => {
+    assert.equal(detectFormat(fixtureLines('cloudflare', 'http_requests.ndjson'), {}).format, 'cloudflare');
+  });
+  it('calls other JSON objects ndjson', () => {
+    assert.equal(detectFormat(['{"ts":1,"status":200}', '{"ts":2,"status":404}'], {}).format, 'ndjson');
+  });
+  it('recognizes nginx combined lines, and the operator’s own format', () => {
+    const detected = detectFormat(fixtureLines('nginx', 'combined.log'), {});
+    assert.equal(detected.format, 'nginx');
+    assert.match(detected.reason, /combined/);
+    const format = readFileSync(fixture('nginx', 'edge.format'), 'utf8').trim();
+    assert.equal(detectFormat(fixtureLines('nginx', 'edge.log'), { nginxLogFormat: format }).format, 'nginx');
+  });
+  it('says what it tried when nothing fits', () => {
+    assert.throws(
+      () => detectFormat(['hello', 'world'], {}),
+      /0 are JSON objects and 0 parse as nginx combined; pass --format/,
+    );
+    assert.throws(() => detectFormat([], {}), /empty input/);
+  });
+});
+
+describe('createParser', () => {
+  it('names the known formats for an unknown one', () => {
+    assert.throws(
+      () => createParser('apache', {}),
+      (err: Error) => err instanceof UnknownFormatError && /cloudflare, nginx, ndjson/.test(err.message),
+    );
+    assert.throws(() => createParser('toString', {}), UnknownFormatError);
+  });
+});

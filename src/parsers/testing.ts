@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import type { Rejection } from '../model/rejection.js';
+import { emptyRequest, type NormalizedRequest } from '../model/request.js';
+import { fixture } from '../testing/paths.js';
+import type { Parser } from './parser.js';
+
+/** Parses one line into a fresh request: the request, or the rejection. */
+export function parseOne(parser: Parser, line: string): NormalizedRequest | Rejection {
+  const out = emptyRequest();
+  return parser.parse(line, out) ?? out;
+}
+
+/** The non-empty lines of a fixture file. */
+export function fixtureLines(...path: string[]): string[] {
+  return readFileSync(fixture(...path), 'utf8')
+    .split('\n')
+    .filter(Boolean);
+}
