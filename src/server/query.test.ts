@@ -267,7 +267,7 @@ describe('status-codes API and query CLI', () => {
         bucket: '5m',
         by: 'status,group,source',
       };
-      const api = (await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${new URLSearchParams(args)}`)).json();
+      const api = (await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${new URLSearchParams(args)}`)).body;
       await t.close();
       const cli = execFileSync(
         process.execPath,
@@ -283,8 +283,8 @@ describe('status-codes API and query CLI', () => {
         ],
         { encoding: 'utf8' },
       );
-      assert.deepEqual(api, JSON.parse(cli));
-      assert.ok(api.rows.length >= 5);
+      assert.equal(`${api}\n`, cli);
+      assert.ok(JSON.parse(api).rows.length >= 5);
     } finally {
       await t.destroy();
     }

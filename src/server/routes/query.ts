@@ -55,7 +55,8 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => n
       const answer = await runQuery(store, query);
       const csv = format === 'csv' || (format === undefined && prefersCsv(request.headers.accept));
       if (csv) return reply.type('text/csv; charset=utf-8').send(answerToCsv(answer));
-      return answer;
+      // Serialized as the CLI does, so that both give the same bytes (the schema would reorder keys).
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer));
     },
   );
 
