@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { ServeConfig } from '../config/config.js';
 import type { Store } from '../stores/store.js';
-import { repoRoot } from '../testing/paths.js';
 import { Auth, installAuth } from './auth.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { LiveBus } from './live-bus.js';
@@ -17,7 +17,8 @@ import { opsRoutes } from './routes/ops.js';
 import { queryRoutes } from './routes/query.js';
 import { zoneRoutes } from './routes/zones.js';
 
-export const DEFAULT_WEB_ROOT = join(repoRoot, 'dist', 'web');
+/** The dashboard's build: `dist/web`, beside this compiled module's folder. */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web', import.meta.url));
 
 export interface AppOptions {
   store: Store;
