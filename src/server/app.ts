@@ -43,7 +43,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const now = options.now ?? Date.now;
   const app = Fastify({
     logger: options.logger ?? false,
-    // Logpush and Vector send large gzip batches; the ingest route sets its own limit.
+    // Only small JSON bodies (plans) are parsed; the ingest route streams and enforces limits.bodyBytes itself.
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     return503OnClosing: false,
