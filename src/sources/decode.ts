@@ -61,6 +61,9 @@ async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffe
   const source = Readable.from(compressed);
   const inflater = createGunzip({ chunkSize: 64 * 1024 });
   source.on('error', (err) => inflater.destroy(err));
+  // The iteration below reports inflate errors; zlib can raise a second one while the
+  // stream is torn down, after the iterator has let go, which must not crash the process.
+  inflater.on('error', () => {});
   source.pipe(inflater);
   try {
     for await (const chunk of inflater) yield chunk as Buffer;
