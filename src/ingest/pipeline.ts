@@ -8,7 +8,7 @@ import type { RollupRow } from '../rollup/rollup.js';
 import { lineBlocks } from '../sources/blocks.js';
 import { type DecodeStats, decode, TruncatedInputError } from '../sources/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../sources/lines.js';
-import type { BatchWriter, CommitOutcome, Store } from '../stores/store.js';
+import type { CommitOutcome, Store } from '../stores/store.js';
 import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
 import { type RejectSample, Tally } from './tally.js';
@@ -65,6 +65,8 @@ export interface IngestResult {
   lines: number;
   accepted: number;
   rejected: number;
+  /** Lines of the format that are not requests (W3C `#` headers): neither accepted nor rejected. */
+  skipped: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   samples: RejectSample[];
   /** Raw bytes read (compressed size for gzip). */
@@ -150,6 +152,7 @@ export async function ingest(
       lines: parsed.lines,
       accepted: parsed.tally.accepted,
       rejected: parsed.tally.rejected,
+      skipped: parsed.tally.skipped,
       rejectsByReason: parsed.tally.rejectsByReason,
       samples: parsed.tally.samples,
       rawBytes,
@@ -279,7 +282,10 @@ async function parseInThreads(
         continue;
       }
       if (!workers) {
-        const name = choose(format, firstLines(block.bytes, DETECT_LINES), options);
+        const first = firstLines(block.bytes, DETECT_LINES);
+        const name = choose(format, first, options);
+        // Workers that start mid-file never see a W3C header: hand them the first one.
+        parserOptions.w3cFields ??= first.find((line) => /^#Fields:/i.test(line));
         createParser(name, parserOptions); // fails here, on this thread, for a bad format or options
         workers = new ParseWorkers(
           options.workers ?? 2,

@@ -120,7 +120,8 @@ describe('nginx helpers', () => {
     assert.throws(() => nginxParser({ nginxLogFormat: '$status $host' }), /no time/);
   });
 
-  it('compiles ${var} syntax and escapes literal regex characters', () => {
+  it('compiles the braced variable syntax and escapes literal regex characters', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: nginx's own ${var} syntax, not a template
     const { pattern, variables } = compileLogFormat('[${status}] (+$host)');
     assert.deepEqual(variables, ['status', 'host']);
     assert.deepEqual(pattern.exec('[200] (+a.b)')?.slice(1), ['200', 'a.b']);

@@ -144,17 +144,6 @@ export class LineSplitter {
       this.handler.bad(this.lineNo, 'line-too-long', `line longer than ${this.maxLineBytes} bytes`, text.slice(0, 200));
       return;
     }
-    const control = CONTROL.exec(text);
-    if (control) {
-      const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
-      this.handler.bad(
-        this.lineNo,
-        'binary',
-        `control byte 0x${code} at column ${control.index + 1}`,
-        text.slice(0, 200),
-      );
-      return;
-    }
     this.handler.line(text, this.lineNo);
   }
 
