@@ -1,6 +1,6 @@
 import type { RejectReason } from '../model/rejection.js';
 import { emptyRequest, resetRequest } from '../model/request.js';
-import type { Parser } from '../parsers/parser.js';
+import { type Parser, SKIP } from '../parsers/parser.js';
 import { Rollup } from '../rollup/rollup.js';
 import type { LineHandler } from '../sources/lines.js';
 import { Tally } from './tally.js';
@@ -17,7 +17,8 @@ export class LineRollup implements LineHandler {
     const request = this.request;
     resetRequest(request);
     const rejection = this.parser.parse(text, request);
-    if (rejection) this.tally.reject(lineNo, rejection, text);
+    if (rejection === SKIP) this.tally.skipped++;
+    else if (rejection) this.tally.reject(lineNo, rejection, text);
     else {
       this.tally.accepted++;
       this.rollup.add(request);

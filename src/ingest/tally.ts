@@ -9,10 +9,12 @@ export interface RejectSample {
   text: string;
 }
 
-/** Counts of accepted and rejected lines, with the first few rejected lines as samples. */
+/** Counts of accepted, rejected and skipped (header) lines, with the first few rejected lines as samples. */
 export class Tally {
   accepted = 0;
   rejected = 0;
+  /** Lines that belong to the format but are not requests (W3C `#` headers). */
+  skipped = 0;
   rejectsByReason: Partial<Record<RejectReason, number>> = {};
   samples: RejectSample[] = [];
 
@@ -28,6 +30,7 @@ export class Tally {
   merge(other: Tally, lineOffset: number): void {
     this.accepted += other.accepted;
     this.rejected += other.rejected;
+    this.skipped += other.skipped;
     for (const [reason, count] of Object.entries(other.rejectsByReason) as Array<[RejectReason, number]>) {
       this.rejectsByReason[reason] = (this.rejectsByReason[reason] ?? 0) + count;
     }

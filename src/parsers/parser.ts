@@ -13,15 +13,27 @@ export interface ParserOptions {
   coloVar?: string;
   /** ndjson: field mapping, normalized field name -> source field name. */
   fieldMap?: Record<string, string>;
+  /**
+   * W3C logs (CloudFront): the `#Fields:` line of the input, for a parser that starts
+   * mid-file (a parallel worker) and so never sees the header itself.
+   */
+  w3cFields?: string;
 }
 
 /**
+ * What `parse` returns for a line that is not a request but belongs to the format
+ * (a W3C `#Fields:` header): counted as skipped, neither accepted nor rejected.
+ */
+export const SKIP: unique symbol = Symbol('skip');
+export type Skip = typeof SKIP;
+
+/**
  * A log format. `parse` fills `out` (already reset) from one line and returns
- * null, or returns a Rejection. It never throws on bad input.
+ * null, or returns a Rejection, or SKIP for a header line. It never throws on bad input.
  */
 export interface Parser {
   readonly format: string;
-  parse(line: string, out: NormalizedRequest): Rejection | null;
+  parse(line: string, out: NormalizedRequest): Rejection | Skip | null;
 }
 
 export type ParserFactory = (options: ParserOptions) => Parser;

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { Rejection } from '../model/rejection.js';
 import { emptyRequest, type NormalizedRequest } from '../model/request.js';
 import { fixture } from '../testing/paths.js';
-import type { Parser } from './parser.js';
+import type { Parser, Skip } from './parser.js';
 
-/** Parses one line into a fresh request: the request, or the rejection. */
-export function parseOne(parser: Parser, line: string): NormalizedRequest | Rejection {
+/** Parses one line into a fresh request: the request, the rejection, or SKIP for a header line. */
+export function parseOne(parser: Parser, line: string): NormalizedRequest | Rejection | Skip {
   const out = emptyRequest();
   return parser.parse(line, out) ?? out;
 }
