@@ -38,3 +38,25 @@ describe('createParser', () => {
     assert.throws(() => createParser('toString', {}), UnknownFormatError);
   });
 });
+
+describe('detectFormat for the edge formats', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['cloudfront', ['cloudfront', 'standard.log'], /cloudfront/],
+    ['cloudfront', ['cloudfront', 'selected-fields.log'], /cloudfront/],
+    ['alb', ['alb', 'access.log'], /alb/],
+    ['caddy', ['caddy', 'access.log'], /request object and status/],
+    ['haproxy', ['haproxy', 'httplog.log'], /haproxy/],
+    ['envoy', ['envoy', 'access.log'], /envoy/],
+  ];
+  for (const [format, path, reason] of cases) {
+    it(`recognizes ${path.join('/')} as ${format}`, () => {
+      const detected = detectFormat(fixtureLines(...path), {});
+      assert.equal(detected.format, format);
+      assert.match(detected.reason, reason);
+    });
+  }
+  it('still tells nginx and Cloudflare apart from the edge formats', () => {
+    assert.equal(detectFormat(fixtureLines('nginx', 'combined.log'), {}).format, 'nginx');
+    assert.equal(detectFormat(fixtureLines('cloudflare', 'http_requests.ndjson'), {}).format, 'cloudflare');
+  });
+});

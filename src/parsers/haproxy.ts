@@ -37,8 +37,9 @@ export function haproxyOutcome(
 ): { edgeStatus: number; originStatus: number; cause: number } {
   const edgeStatus = status === -1 ? noResponse(termination[0]) : status;
   if (status === -1) return { edgeStatus, originStatus: 0, cause: 0 };
+  if (server === '<NOSRV>') return { edgeStatus, originStatus: 0, cause: 0 };
   const cause = HAPROXY_CAUSES[termination.slice(0, 2)] ?? 0;
-  if (cause > 0 || server === '<NOSRV>') return { edgeStatus, originStatus: 0, cause };
+  if (cause > 0) return { edgeStatus, originStatus: 0, cause };
   // Tr >= 0: the server's response header came back, and this is its status (HAProxy denies are P/R).
   const fromServer = responseTime >= 0 && termination[0] !== 'P' && termination[0] !== 'R';
   return { edgeStatus, originStatus: fromServer ? status : 0, cause: 0 };
