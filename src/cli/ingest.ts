@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
 import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
+import type { FollowIngestOptions } from '../sources/follow.js';
 import type { Store } from '../stores/store.js';
+import { followFiles } from './ingest-follow.js';
 import { type FileOutcome, printSummary } from './ingest-summary.js';
 import { clearProgress, terminalProgress } from './progress.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
@@ -23,6 +25,9 @@ interface IngestFlags extends StoreOptions {
   maxRejectRatio?: string;
   maxLineBytes?: string;
   json?: boolean;
+  follow?: boolean;
+  followInterval?: string;
+  batchLines?: string;
 }
 
 export function registerIngest(program: Command): void {
@@ -31,7 +36,7 @@ export function registerIngest(program: Command): void {
       .command('ingest')
       .description('ingest log files (plain or gzip) or stdin (-) into the store')
       .argument('<files...>', 'log files, or - for stdin')
-      .option('--format <format>', 'auto, cloudflare, nginx, ndjson, ...', 'auto')
+      .option('--format <format>', 'auto, cloudflare, nginx, ndjson, cloudfront, alb, caddy, haproxy, envoy', 'auto')
       .option('--zone <zone>', 'zone for lines that carry none')
       .option('--colo <colo>', 'data center for lines that carry none')
       .option('--nginx-log-format <format>', "nginx: your log_format string, verbatim (default: nginx's combined)")
@@ -43,10 +48,25 @@ export function registerIngest(program: Command): void {
         'fail (and commit nothing of that input) above this share of rejected lines, 0..1',
       )
       .option('--max-line-bytes <n>', 'longest accepted line in bytes', String(1024 * 1024))
-      .option('--json', 'print the summary as JSON'),
+      .option('--json', 'print the summary as JSON')
+      .option(
+        '--follow',
+        'keep reading the files as they grow, like tail -F (rotation, truncation, restarts) until SIGINT/SIGTERM',
+      )
+      .option('--follow-interval <ms>', 'follow: longest wait between two batches', '1000')
+      .option('--batch-lines <n>', 'follow: most lines in one batch', '100000'),
   ).action(async (files: string[], flags: IngestFlags) => {
     const store = await storeFrom(flags);
     try {
+      if (flags.follow) {
+        if (files.includes('-')) throw new Error('--follow reads files, not stdin (-)');
+        await followFiles(store, files, followOptions(flags), {
+          intervalMs: Number(flags.followInterval),
+          batchLines: Number(flags.batchLines),
+          json: Boolean(flags.json),
+        });
+        return;
+      }
       const outcomes: FileOutcome[] = [];
       for (const file of files) outcomes.push(await ingestOne(store, file, flags));
       printSummary(outcomes, Boolean(flags.json));
@@ -57,6 +77,21 @@ export function registerIngest(program: Command): void {
       await store.close();
     }
   });
+}
+
+function followOptions(flags: IngestFlags): FollowIngestOptions {
+  if (!(Number(flags.followInterval) > 0) || !(Number(flags.batchLines) >= 1)) {
+    throw new Error('--follow-interval and --batch-lines must be positive numbers');
+  }
+  return {
+    format: flags.format,
+    zone: flags.zone,
+    colo: flags.colo,
+    nginxLogFormat: flags.nginxLogFormat,
+    coloVar: flags.coloVar,
+    fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
+    maxLineBytes: Number(flags.maxLineBytes),
+  };
 }
 
 function ratioOf(text: string | undefined): number | undefined {

@@ -46,7 +46,7 @@ class Follower {
         batchLines,
         signal: this.controller.signal,
         onBatch: (b) => this.batches.push(b),
-        onEvent: (file, event) => this.events.push(event),
+        onEvent: (_file, event) => this.events.push(event),
       },
     );
   }
@@ -132,7 +132,7 @@ describe('follow', () => {
     store = await DuckDBStore.open(db);
     follower = new Follower(store, [log], 100);
     await follower.until(150);
-    assert.deepEqual(follower.events, ['resuming at byte ' + Buffer.byteLength(lines(1, 300))]);
+    assert.deepEqual(follower.events, [`resuming at byte ${Buffer.byteLength(lines(1, 300))}`]);
     assert.equal(follower.batches[0].start, Buffer.byteLength(lines(1, 300)));
     await follower.stop();
     assert.deepEqual(await totals(store), expected(450));
