@@ -66,7 +66,7 @@ export interface IngestResult {
   accepted: number;
   rejected: number;
   /** Lines of the format that are not requests (W3C `#` headers): neither accepted nor rejected. */
-  skipped: number;
+  skipped?: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   samples: RejectSample[];
   /** Raw bytes read (compressed size for gzip). */
