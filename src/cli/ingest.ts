@@ -7,6 +7,7 @@ import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
 import type { FollowIngestOptions } from '../sources/follow.js';
 import type { Store } from '../stores/store.js';
 import { followFiles } from './ingest-follow.js';
+import { ingestRemote } from './ingest-remote.js';
 import { type FileOutcome, printSummary } from './ingest-summary.js';
 import { clearProgress, terminalProgress } from './progress.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
@@ -26,6 +27,8 @@ interface IngestFlags extends StoreOptions {
   maxLineBytes?: string;
   json?: boolean;
   follow?: boolean;
+  server?: string;
+  token?: string;
   followInterval?: string;
   batchLines?: string;
 }
@@ -54,8 +57,14 @@ export function registerIngest(program: Command): void {
         'keep reading the files as they grow, like tail -F (rotation, truncation, restarts) until SIGINT/SIGTERM',
       )
       .option('--follow-interval <ms>', 'follow: longest wait between two batches', '1000')
-      .option('--batch-lines <n>', 'follow: most lines in one batch', '100000'),
+      .option('--batch-lines <n>', 'follow: most lines in one batch', '100000')
+      .option('--server <url>', 'push to a running edgestat serve (which holds the store) instead of opening it')
+      .option('--token <token>', 'with --server: a logs:write token (env EDGESTAT_TOKEN)'),
   ).action(async (files: string[], flags: IngestFlags) => {
+    if (flags.server) {
+      await ingestThroughServer(files, flags);
+      return;
+    }
     const store = await storeFrom(flags);
     try {
       if (flags.follow) {
@@ -99,6 +108,38 @@ function ratioOf(text: string | undefined): number | undefined {
   const ratio = Number(text);
   if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--max-reject-ratio must be a number from 0 to 1, got "${text}"`);
   return ratio;
+}
+
+/** `--server`: every input in batches to the server's push API, each acknowledged once durable. */
+async function ingestThroughServer(files: string[], flags: IngestFlags): Promise<void> {
+  if (!flags.zone) throw new Error('--server needs --zone: the push API takes the logs of one zone');
+  if (flags.follow || flags.nginxLogFormat || flags.force) {
+    throw new Error('--server does not take --follow, --nginx-log-format or --force');
+  }
+  const outcomes: FileOutcome[] = [];
+  for (const file of files) {
+    const isStdin = file === '-';
+    try {
+      const result = await ingestRemote(isStdin ? process.stdin : readFileChunks(file), {
+        server: flags.server!,
+        token: flags.token ?? process.env.EDGESTAT_TOKEN,
+        zone: flags.zone,
+        format: flags.format,
+        colo: flags.colo,
+        map: flags.map,
+        // The content hash keys a file's batches, so pushing it again counts nothing twice.
+        key: isStdin ? `stdin:${Date.now()}` : await fileKey(file),
+        source: isStdin ? 'stdin' : file,
+      });
+      outcomes.push(
+        result.outcome === 'duplicate' ? { file, skipped: 'already ingested (same content)' } : { file, result },
+      );
+    } catch (err) {
+      outcomes.push({ file, error: `${file}: ${(err as Error).message}` });
+    }
+  }
+  printSummary(outcomes, Boolean(flags.json));
+  process.exitCode = outcomes.some((o) => o.result || o.skipped) ? 0 : 1;
 }
 
 async function ingestOne(store: Store, file: string, flags: IngestFlags): Promise<FileOutcome> {

@@ -22,6 +22,8 @@ export interface PushOptions {
   token?: string;
   format?: string;
   colo?: string;
+  /** ndjson field mapping, as for `edgestat ingest --map`. */
+  map?: string;
   /** Attempts for connection failures and 503 answers (default 5). */
   attempts?: number;
 }
@@ -46,6 +48,7 @@ export async function pushBatch(options: PushOptions): Promise<PushAnswer> {
   const url = new URL(`/api/v1/zones/${encodeURIComponent(options.zone)}/logs`, options.server);
   url.searchParams.set('format', options.format ?? 'auto');
   if (options.colo) url.searchParams.set('colo', options.colo);
+  if (options.map) url.searchParams.set('map', options.map);
   const headers: Record<string, string> = {
     'content-type': 'application/octet-stream',
     'idempotency-key': options.key,
