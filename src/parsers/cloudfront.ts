@@ -98,10 +98,11 @@ export function cloudfrontOutcome(
  * `#Fields:` header when the input has one, else from the documented default order.
  */
 export const cloudfrontParser: ParserFactory = (options) => {
-  const fields = new W3cFields(CLOUDFRONT_FIELDS);
+  const fields = new W3cFields(CLOUDFRONT_FIELDS, READ);
   if (options.w3cFields) fields.header(options.w3cFields);
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;
-  let at = positions(fields);
+  let missing = missingOf(fields);
+  const v: string[] = [];
   let lastDate = '';
   let lastTime = '';
   let lastMs = Number.NaN;
@@ -110,20 +111,20 @@ export const cloudfrontParser: ParserFactory = (options) => {
     format: 'cloudfront',
     parse(line, out) {
       if (fields.header(line)) {
-        at = positions(fields);
+        missing = missingOf(fields);
         return SKIP;
       }
-      if (at.missing) return reject('missing-field', `the #Fields header lacks ${at.missing}`);
-      const v = line.split('\t');
-      if (v.length !== fields.count) {
+      if (missing) return reject('missing-field', `the #Fields header lacks ${missing}`);
+      const count = fields.read(line, v);
+      if (count !== fields.count) {
         return reject(
           'format-mismatch',
-          `${v.length} tab-separated fields where the #Fields header names ${fields.count}`,
+          `${count} tab-separated fields where the #Fields header names ${fields.count}`,
         );
       }
 
-      const date = v[at.date];
-      const time = v[at.time];
+      const date = v[DATE];
+      const time = v[TIME];
       if (date !== lastDate || time !== lastTime) {
         lastDate = date;
         lastTime = time;
@@ -136,33 +137,32 @@ export const cloudfrontParser: ParserFactory = (options) => {
       if (badTime) return badTime;
       out.ts = lastMs;
 
-      const statusText = v[at.status];
-      const status = statusText === '000' ? NO_RESPONSE_STATUS : /^\d{3}$/.test(statusText) ? Number(statusText) : NaN;
+      const statusText = v[STATUS];
+      const status =
+        statusText === '000' ? NO_RESPONSE_STATUS : /^\d{3}$/.test(statusText) ? Number(statusText) : Number.NaN;
       if (!(status >= 100 && status <= 599)) {
         return reject('bad-status', `sc-status ${JSON.stringify(statusText)} is not an HTTP status (100-599, or 000)`);
       }
       out.edgeStatus = status;
 
-      const hostHeader = at.hostHeader === -1 ? '-' : v[at.hostHeader];
-      const host = hostHeader !== '-' && hostHeader !== '' ? hostHeader : at.csHost === -1 ? '-' : v[at.csHost];
+      const hostHeader = v[HOST_HEADER];
+      const host = hostHeader !== '-' && hostHeader !== '' ? hostHeader : v[CS_HOST];
       out.host = host === '-' ? '' : host.toLowerCase();
       const zone = options.zone ?? out.host;
       if (!zone) return reject('missing-zone', 'no --zone given and the line has no x-host-header or cs(Host)');
       out.zone = zone;
 
-      const location = at.location === -1 ? '-' : v[at.location];
+      const location = v[LOCATION];
       out.colo = location !== '-' && location !== '' ? edgeColo(location) : defaultColo;
 
-      if (at.bytes !== -1) {
-        const bytes = byteCount(v[at.bytes]);
-        if (Number.isNaN(bytes)) return reject('wrong-type', `sc-bytes ${JSON.stringify(v[at.bytes])} is not a number`);
+      if (v[BYTES] !== '-') {
+        const bytes = byteCount(v[BYTES]);
+        if (Number.isNaN(bytes)) return reject('wrong-type', `sc-bytes ${JSON.stringify(v[BYTES])} is not a number`);
         out.bytes = bytes;
       }
 
       if (statusText !== '000') {
-        const resultType = at.result === -1 ? '-' : v[at.result];
-        const detailed = at.detailed === -1 ? '-' : v[at.detailed];
-        const outcome = cloudfrontOutcome(status, resultType, detailed);
+        const outcome = cloudfrontOutcome(status, v[RESULT], v[DETAILED]);
         out.originStatus = outcome.originStatus;
         out.cause = outcome.cause;
       }
@@ -172,18 +172,21 @@ export const cloudfrontParser: ParserFactory = (options) => {
   return parser;
 };
 
-function positions(fields: W3cFields) {
-  const required = ['date', 'time', 'sc-status'].filter((name) => fields.at(name) === -1);
-  return {
-    date: fields.at('date'),
-    time: fields.at('time'),
-    status: fields.at('sc-status'),
-    location: fields.at('x-edge-location'),
-    bytes: fields.at('sc-bytes'),
-    csHost: fields.at('cs(Host)'),
-    hostHeader: fields.at('x-host-header'),
-    result: fields.at('x-edge-result-type'),
-    detailed: fields.at('x-edge-detailed-result-type'),
-    missing: required.join(', '),
-  };
+/** The fields the parser reads, and their slots in what `W3cFields.read` returns. */
+const READ = [
+  'date',
+  'time',
+  'sc-status',
+  'x-edge-location',
+  'sc-bytes',
+  'cs(Host)',
+  'x-host-header',
+  'x-edge-result-type',
+  'x-edge-detailed-result-type',
+];
+const [DATE, TIME, STATUS, LOCATION, BYTES, CS_HOST, HOST_HEADER, RESULT, DETAILED] = READ.keys();
+const REQUIRED = ['date', 'time', 'sc-status'];
+
+function missingOf(fields: W3cFields): string {
+  return REQUIRED.filter((name) => fields.at(name) === -1).join(', ');
 }
