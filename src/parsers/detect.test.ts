@@ -55,6 +55,12 @@ describe('detectFormat for the edge formats', () => {
       assert.match(detected.reason, reason);
     });
   }
+  it('counts Caddy’s startup lines for Caddy when they come first', () => {
+    const startup = JSON.stringify({ level: 'info', ts: 1764000000, logger: 'tls', msg: 'cleaning storage unit' });
+    const access = fixtureLines('caddy', 'access.log')[2];
+    assert.equal(detectFormat([startup, startup, startup, access], {}).format, 'caddy');
+    assert.equal(detectFormat([startup, startup, '{"ts":1,"status":200}'], {}).format, 'ndjson');
+  });
   it('still tells nginx and Cloudflare apart from the edge formats', () => {
     assert.equal(detectFormat(fixtureLines('nginx', 'combined.log'), {}).format, 'nginx');
     assert.equal(detectFormat(fixtureLines('cloudflare', 'http_requests.ndjson'), {}).format, 'cloudflare');

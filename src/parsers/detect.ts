@@ -50,7 +50,11 @@ export function detectFormat(sample: string[], options: ParserOptions): Detected
       };
     }
     const caddy = json.filter((o) => typeof o.request === 'object' && o.request !== null && 'status' in o).length;
-    if (caddy >= json.length * ENOUGH) {
+    // Caddy's own log lines (startup, TLS) come first in its output: they count for Caddy too.
+    const caddyOther = json.filter(
+      (o) => typeof o.logger === 'string' && typeof o.msg === 'string' && !o.request,
+    ).length;
+    if (caddy > 0 && caddy + caddyOther >= json.length * ENOUGH) {
       return { format: 'caddy', reason: `${caddy} of ${lines.length} lines are JSON with a request object and status` };
     }
     return {
