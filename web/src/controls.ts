@@ -23,6 +23,8 @@ export function renderControls(
       'aria-label': 'Zone',
       onchange: (e: Event) => actions.change({ zone: (e.target as HTMLSelectElement).value, colos: [], hidden: [] }),
     },
+    // Until the zone list arrives, the picker holds the zone shown.
+    zones.some((z) => z.zone === state.zone) ? null : h('option', { value: state.zone, selected: true }, state.zone),
     zones.map((z) => h('option', { value: z.zone, selected: z.zone === state.zone }, `${z.zone} (${z.plan})`)),
   );
   const presets = (Object.keys(RANGES) as RangeName[]).map((r) =>

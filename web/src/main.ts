@@ -58,21 +58,25 @@ function controls(): void {
 }
 const tokenPrompt = new ApiFailure(401, 'token', 'Enter the token this dashboard should send.');
 
-/** Loads the zone list and, at the same time, the view of the zone the URL names (or then the busiest zone). */
+/**
+ * Draws the view of the zone the URL names, then loads the zone list for the picker (listing
+ * zones scans the whole store, so the first view does not wait for it). Without a zone in the
+ * URL, or with an unknown one, the busiest zone is shown.
+ */
 async function start(): Promise<void> {
   fill(notice);
   setBusy(true);
-  const zoneList = api.zones();
-  const early = state.zone ? load() : undefined;
+  if (state.zone) {
+    await load();
+    if (document.documentElement.dataset.view === 'unauthorized') return;
+  }
   try {
-    zones = (await zoneList).zones;
+    zones = (await api.zones()).zones;
   } catch (err) {
-    loading?.abort();
     setBusy(false);
     return fail(err);
   }
   if (!zones.length) {
-    loading?.abort();
     setBusy(false);
     dashboard.hidden = true;
     fill(byId('controls'));
@@ -85,7 +89,6 @@ async function start(): Promise<void> {
     await load();
   } else {
     controls();
-    await early;
   }
 }
 
