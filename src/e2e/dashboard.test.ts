@@ -178,7 +178,7 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
   it('explains each group in its tab, and moves between tabs with the arrow keys', async () => {
     await page.goto(`${server.url}/?zone=${ZONE}&tab=52x`);
     await waitForView(page, 'ready');
-    assert.match(await page.locator('#explanation').innerText(), /valid response from your origin/);
+    assert.match((await page.locator('#explanation').textContent()) ?? '', /valid response from your origin/);
     assert.deepEqual(await chartCodes(page), ['522']);
     await page.locator('#tab-52x').focus();
     await page.keyboard.press('ArrowLeft');
@@ -226,8 +226,8 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     await page.goto(`${server.url}/?zone=${FREE_ZONE}`);
     await waitForView(page, 'ready');
     const notice = page.locator('#colos [data-state="plan-required"]');
-    assert.match(await notice.innerText(), /enterprise feature/);
-    assert.match(await notice.innerText(), /free plan/);
+    assert.match((await notice.textContent()) ?? '', /enterprise feature/);
+    assert.match((await notice.textContent()) ?? '', /free plan/);
     assert.equal(await page.locator('#colos table').isVisible(), false);
     assert.deepEqual(await chartCodes(page), ['200']);
   });

@@ -41,7 +41,7 @@ describe('dashboard states that tell the user what to do', { skip, timeout: 90_0
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
     await waitForView(page, 'no-data');
-    const notice = await page.locator('#notice').innerText();
+    const notice = (await page.locator('#notice').textContent()) ?? '';
     assert.match(notice, /No data yet/);
     assert.match(notice, /edgestat ingest --zone/);
     assert.match(notice, new RegExp(`${server.url}/api/v1/zones/example.com/logs`));
@@ -66,7 +66,7 @@ describe('dashboard states that tell the user what to do', { skip, timeout: 90_0
     const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
     await page.goto(`${server.url}/`);
     await waitForView(page, 'unauthorized');
-    assert.match(await page.locator('#notice').innerText(), /needs an API token[\s\S]*edgestat token create/);
+    assert.match((await page.locator('#notice').textContent()) ?? '', /needs an API token[\s\S]*edgestat token create/);
     await screenshot(page, 'state-token');
 
     await page.locator('#token').fill(secret);
@@ -74,7 +74,7 @@ describe('dashboard states that tell the user what to do', { skip, timeout: 90_0
     // The zone's only requests are three days old: the default 24 hours are empty, and the page says so.
     await waitForView(page, 'empty');
     assert.equal(await page.evaluate(() => localStorage.getItem('edgestat.token')), secret);
-    const notice = await page.locator('#notice').innerText();
+    const notice = (await page.locator('#notice').textContent()) ?? '';
     assert.match(notice, /No requests for old\.test in this range/);
     assert.match(notice, /choose a longer range/);
 

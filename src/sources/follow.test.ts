@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { runQuery } from '../query/run.js';
 import { DuckDBStore } from '../stores/duckdb/duckdb-store.js';
 import { tempDir } from '../testing/paths.js';
@@ -170,6 +171,19 @@ describe('follow', () => {
     await follower.stop();
     assert.deepEqual(follower.events[0], 'waiting for the file to appear');
     assert.deepEqual(await totals(store), expected(10));
+    await store.close();
+  });
+});
+
+describe('follow refuses', () => {
+  it('a gzip file, saying to ingest it without --follow', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'access.log.gz');
+    writeFileSync(log, gzipSync(lines(1, 10)));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const follower = new Follower(store, [log]);
+    await assert.rejects(follower.done, /access\.log\.gz is gzip: --follow reads plain-text logs/);
+    assert.deepEqual(await totals(store), { requests: 0, bytes: 0 });
     await store.close();
   });
 });

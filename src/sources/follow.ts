@@ -178,6 +178,10 @@ async function readBatch(tail: Tail, run: Run, toEnd: boolean): Promise<boolean>
   const maxBytes = buffer.length;
   const { bytesRead } = await handle.read(buffer, 0, maxBytes, tail.offset);
   if (bytesRead === 0) return false;
+  // Checked before looking for a newline: compressed bytes may have none, and would wait forever.
+  if (tail.offset === 0 && bytesRead >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
+    throw new Error(`${tail.path} is gzip: --follow reads plain-text logs; ingest it without --follow`);
+  }
   let length = cutAfterLines(buffer.subarray(0, bytesRead), run.options.batchLines ?? 100_000);
   const full = bytesRead === maxBytes;
   if (length === 0) {
