@@ -11,11 +11,18 @@ import { repoRoot, tempDir } from '../testing/paths.js';
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(repoRoot, 'test-artifacts');
 
-/** Why the browser tests cannot run here, or undefined when they can. */
+/**
+ * Why the browser tests cannot run here, or undefined when they can. With EDGESTAT_REQUIRE_ALL=1
+ * (as CI sets it) a missing browser or build fails the run instead of skipping the suites.
+ */
 export function cannotRun(): string | undefined {
-  if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
-  if (!existsSync(join(repoRoot, 'dist', 'web', 'index.html'))) return 'dist/web is not built (npm run build)';
-  return undefined;
+  const why = !existsSync(CHROMIUM)
+    ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
+    : !existsSync(join(repoRoot, 'dist', 'web', 'index.html'))
+      ? 'dist/web is not built (npm run build)'
+      : undefined;
+  if (why && process.env.EDGESTAT_REQUIRE_ALL === '1') throw new Error(`EDGESTAT_REQUIRE_ALL=1: ${why}`);
+  return why;
 }
 
 /** Writes requests into a DuckDB file as one committed batch, through the real classification and rollup. */
