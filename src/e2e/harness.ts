@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { emptyRequest, type NormalizedRequest } from '../model/request.js';
 import { Rollup } from '../rollup/rollup.js';
 import { DuckDBStore } from '../stores/duckdb/duckdb-store.js';
 import { repoRoot, tempDir } from '../testing/paths.js';
+import { freePort } from '../testing/ports.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(repoRoot, 'test-artifacts');
@@ -46,17 +46,6 @@ export async function seedStore(
   } finally {
     await store.close();
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** A real `edgestat serve` child process on 127.0.0.1. */

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { repoRoot, tempDir } from '../testing/paths.js';
+import { freePort } from '../testing/ports.js';
 import { cfLine } from './testing.js';
 
 const CLI = join(repoRoot, 'dist/cli/main.js');
@@ -17,14 +17,6 @@ const run = promisify(execFile);
 /** Runs an edgestat command to its end. */
 function edgestat(...args: string[]) {
   return run(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 interface Server {

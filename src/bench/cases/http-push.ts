@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { repoRoot, tempDir } from '../../testing/paths.js';
+import { freePort } from '../../testing/ports.js';
 
 /** What autocannon is asked and answers, as far as this case uses it. */
 type Autocannon = (options: {
@@ -71,14 +71,6 @@ function logpushBatch(lines: number): Buffer {
     );
   }
   return gzipSync(`${out.join('\n')}\n`);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
