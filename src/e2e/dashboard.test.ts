@@ -145,6 +145,26 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     assert.equal(Number(total), summary.requests);
   });
 
+  it('places the data centers on a world map, where a click toggles one in the filter', async () => {
+    const map = page.locator('#colo-map');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#colo-map')?.dataset.points);
+    assert.deepEqual((await map.getAttribute('data-colos'))?.split(',').sort(), ['FRA', 'SJC']);
+    assert.equal(await map.locator('canvas').count(), 1);
+    const clickAt = async (colo: string) => {
+      const points = JSON.parse((await map.getAttribute('data-points')) ?? '{}') as Record<string, [number, number]>;
+      const box = (await map.boundingBox())!;
+      await page.mouse.click(box.x + points[colo][0], box.y + points[colo][1]);
+    };
+    await clickAt('FRA');
+    await page.waitForURL(/colo=SJC(,|%2C)FRA/);
+    await waitForView(page, 'ready');
+    assert.equal(await page.locator('#colos tr[data-colo="FRA"] input').isChecked(), true);
+    await clickAt('FRA');
+    await page.waitForURL((url) => url.searchParams.get('colo') === 'SJC');
+    await waitForView(page, 'ready');
+    assert.deepEqual(await chartCodes(page), SJC_CODES);
+  });
+
   it('sorts the table by a column and downloads the rows as CSV', async () => {
     await page.locator('#status-table th[data-key="requests"] button').click();
     const counts = (await tableRows(page)).map((r) => r.requests);

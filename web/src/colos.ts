@@ -1,5 +1,6 @@
 import type { Group } from '../../src/classify/rules.js';
 import type { ColoTotals } from './api.js';
+import { ColoMap } from './colo-map.js';
 import { fill, h, keepFocus } from './dom.js';
 import { count, percent } from './format.js';
 import { SortableTable } from './table.js';
@@ -23,12 +24,14 @@ export class ColoBreakdown {
 
   private readonly tableHost = h('div');
   private readonly noticeHost = h('div');
+  private readonly mapHost = h('div', { id: 'colo-map', class: 'colo-map', role: 'img', hidden: true });
+  private readonly map = new ColoMap(this.mapHost, (colo) => this.toggle(colo));
 
   constructor(
     element: HTMLElement,
     private readonly onSelect: (colos: string[]) => void,
   ) {
-    fill(element, this.noticeHost, this.tableHost);
+    fill(element, this.noticeHost, this.mapHost, this.tableHost);
     this.table = new SortableTable<ColoTotals>(this.tableHost, {
       caption: 'Data centers: requests and error rates per group',
       sort: { key: 'requests', descending: true },
@@ -82,6 +85,7 @@ export class ColoBreakdown {
     }
     keepFocus(this.tableHost, () => this.table.setRows(colos, true));
     this.tableHost.hidden = colos.length === 0;
+    void this.map.show(colos, selected);
     fill(this.noticeHost, colos.length ? null : h('p', { class: 'muted' }, 'No data centers in this range.'));
   }
 
@@ -99,6 +103,7 @@ export class ColoBreakdown {
   /** Replaces the breakdown with the plan rule's message, for zones without the entitlement. */
   planRequired(zone: string, plan: string): void {
     this.tableHost.hidden = true;
+    void this.map.show([], []);
     fill(
       this.noticeHost,
       h(
