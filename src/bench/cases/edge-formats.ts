@@ -8,12 +8,12 @@ import { DuckDBStore } from '../../stores/duckdb/duckdb-store.js';
 import { fixture, tempDir } from '../../testing/paths.js';
 
 /** The edge formats of issue 6 and the fixture whose lines (documented examples and mapping rows) each repeats. */
-const FORMATS: ReadonlyArray<readonly [string, string[]]> = [
-  ['cloudfront', ['cloudfront', 'standard.log']],
-  ['alb', ['alb', 'access.log']],
-  ['caddy', ['caddy', 'access.log']],
-  ['haproxy', ['haproxy', 'httplog.log']],
-  ['envoy', ['envoy', 'access.log']],
+const FORMATS: ReadonlyArray<readonly [string, string]> = [
+  ['cloudfront', fixture('cloudfront', 'standard.log')],
+  ['alb', fixture('alb', 'access.log')],
+  ['caddy', fixture('caddy', 'access.log')],
+  ['haproxy', fixture('haproxy', 'httplog.log')],
+  ['envoy', fixture('envoy', 'access.log')],
 ];
 
 export interface EdgeFormatResult {
@@ -25,13 +25,16 @@ export interface EdgeFormatResult {
   ingestLinesPerSecond: number;
 }
 
-/** Measures each edge format: parse rate and single-thread ingest rate of `lines` lines. */
-export async function edgeFormats(options: { lines?: number } = {}): Promise<EdgeFormatResult[]> {
+/**
+ * Measures each edge format: parse rate and single-thread ingest rate of `lines` lines.
+ * `peers` adds formats measured the same way from samples of their own (format, file of valid lines).
+ */
+export async function edgeFormats(
+  options: { lines?: number; peers?: ReadonlyArray<readonly [string, string]> } = {},
+): Promise<EdgeFormatResult[]> {
   const results: EdgeFormatResult[] = [];
-  for (const [format, path] of FORMATS) {
-    const sample = readFileSync(fixture(...path), 'utf8')
-      .split('\n')
-      .filter(Boolean);
+  for (const [format, path] of [...(options.peers ?? []), ...FORMATS]) {
+    const sample = readFileSync(path, 'utf8').split('\n').filter(Boolean);
     const requests = sample.filter((line) => !line.startsWith('#'));
     const want = options.lines ?? 500_000;
     const lines: string[] = sample.filter((line) => line.startsWith('#'));

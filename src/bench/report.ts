@@ -1,0 +1,85 @@
+import { cpus, release, totalmem, type } from 'node:os';
+import type { FirstRender, PageWeight } from './cases/dashboard.js';
+import type { EdgeFormatResult } from './cases/edge-formats.js';
+import type { HttpPushResult } from './cases/http-push.js';
+import type { IngestRun, StdinRun } from './cases/ingest.js';
+import type { QueryLatency } from './cases/query.js';
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+/** bench/RESULTS.md, section by section as the cases finish. */
+export class Report {
+  private readonly sections: string[] = [];
+
+  constructor(private readonly lines: number) {}
+
+  generated(lines: number, cloudflareBytes: number, nginxBytes: number): void {
+    this.sections.push(
+      `Input: one day of generated traffic (the demo's model: seven data centers with their own daily peaks, every error group, an origin incident turning an hour of FRA into 52x), ${n(lines)} requests, written as Cloudflare Logpush NDJSON (${mb(cloudflareBytes)}, ${n(cloudflareBytes / lines)} B/line) and as nginx \`combined\` lines (${mb(nginxBytes)}). Both peers and edgestat read the same files, each in a process of its own, timed from start to exit.`,
+    );
+  }
+
+  ingest(title: string, runs: IngestRun[], goal: number, goalText: string): void {
+    const [ours, peer] = runs;
+    const rows = runs.map(
+      (r) =>
+        `| ${r.name} | ${n(r.lines)} | ${r.seconds.toFixed(2)} s | ${n(r.linesPerSecond)} | ${n(r.peakRssMiB)} MiB |`,
+    );
+    const verdict = peer
+      ? `Ratio: edgestat ${ratio(ours.linesPerSecond, peer.linesPerSecond)} the peer's lines/s (goal: ${goalText}: ${ours.linesPerSecond / peer.linesPerSecond >= goal ? 'met' : 'not met'}).`
+      : 'No peer installed on this machine: no ratio.';
+    this.sections.push(
+      `## ${title}\n\n| run | lines | time | lines/s | peak RSS |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${verdict}`,
+    );
+  }
+
+  stdin(r: StdinRun): void {
+    this.sections.push(
+      `## Streaming: bounded memory on stdin\n\n${n(r.lines)} lines (${r.gib.toFixed(2)} GiB) piped into \`edgestat ingest -\` in ${r.seconds.toFixed(1)} s (${n(r.linesPerSecond)} lines/s). Resident memory after the first quarter of the run stayed between ${r.steadyRssMiB.min} and ${r.steadyRssMiB.max} MiB (peak ${r.peakRssMiB} MiB): memory is bounded by the distinct per-minute rollup keys, not by the input, so a file larger than RAM ingests the same way (\`--stdin-repeat N\` streams more).`,
+    );
+  }
+
+  query(results: QueryLatency[]): void {
+    const rows = results.map((q) => `| ${q.name} | ${q.runs} | ${n(q.rows)} | ${q.p50Ms} ms | ${q.p99Ms} ms |`);
+    const [ours, peer] = results;
+    this.sections.push(
+      `## Query latency: 24 h, 1-minute buckets, by status, all data centers\n\n| query | runs | rows | p50 | p99 |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${peer ? `edgestat's whole answer (rows, bucket totals, percentages) takes ${ratio(ours.p50Ms, peer.p50Ms)} the bare GROUP BY at p50.` : ''}`,
+    );
+  }
+
+  push(r: HttpPushResult, fileRate?: number): void {
+    this.sections.push(
+      `## Push ingest over HTTP\n\n${r.senders} concurrent senders, gzip Logpush batches of ${n(r.batchLines)} lines (${kB(r.gzipBytesPerBatch)} each) to a real \`edgestat serve\`, each answered only once durable: ${n(r.batches)} batches, ${r.failed} failed, **${n(r.linesPerSecond)} lines/s** committed, latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms.${fileRate ? ` That is ${ratio(r.linesPerSecond, fileRate)} the file ingest rate above.` : ''}`,
+    );
+  }
+
+  formats(results: EdgeFormatResult[]): void {
+    const peer = results.find((r) => r.name === 'ingest-cloudflare');
+    const rows = results.map(
+      (r) =>
+        `| ${r.name.replace('ingest-', '')} | ${n(r.lines)} | ${n(r.parseLinesPerSecond)} | ${n(r.ingestLinesPerSecond)} | ${peer ? ratio(r.ingestLinesPerSecond, peer.ingestLinesPerSecond) : ''} |`,
+    );
+    this.sections.push(
+      `## Each format's ingest rate (one thread)\n\nEach format's fixture lines repeated; the parser alone, then the whole ingest (parse, classify, roll up, commit to DuckDB) on one thread.\n\n| format | lines | parse lines/s | ingest lines/s | vs cloudflare |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}`,
+    );
+  }
+
+  dashboard(weights: PageWeight[], render?: FirstRender): void {
+    const rows = weights.map((w) => `| ${w.name} | ${w.files} | ${kB(w.raw)} | ${kB(w.gzip)} | ${kB(w.brotli)} |`);
+    const first = render
+      ? `First render (summary, chart and table drawn) of a 24 h view in 1-minute buckets on \`edgestat demo\` data (7 days, about 14.5M requests) in headless Chromium: median **${render.medianMs} ms**, max ${render.maxMs} ms over ${render.runsMs.length} loads (goal: under 1 s: ${render.maxMs < 1000 ? 'met' : 'not met'}).`
+      : 'No Chromium: first render not measured.';
+    this.sections.push(
+      `## Dashboard\n\n| what loads | files | raw | gzip | brotli |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${first}`,
+    );
+  }
+
+  markdown(): string {
+    const cpu = cpus();
+    const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${type()} ${release()}, Node.js ${process.version}`;
+    return `# Benchmark results\n\nWritten by \`npm run bench\` (\`--lines ${this.lines}\`) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}. The machine is shared and noisy: compare the ratios, measured in the same run, more than the absolute figures.\n\n${this.sections.join('\n\n')}\n`;
+  }
+}

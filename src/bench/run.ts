@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: generates a day of realistic logs and measures edgestat against peers run on
+ * the same files in the same run (DuckDB, GoAccess), then writes bench/RESULTS.md.
+ * Options: --lines N (default 1,000,000), --stdin-repeat N (passes over the file piped into
+ * `ingest -`, default 4), --only case,... (cloudflare, nginx, stdin, query, push, formats,
+ * dashboard, clickhouse), --out FILE.
+ */
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot, tempDir } from '../testing/paths.js';
+import { firstRender, pageWeight } from './cases/dashboard.js';
+import { edgeFormats } from './cases/edge-formats.js';
+import { httpPush } from './cases/http-push.js';
+import { cloudflareVsDuckDB, nginxVsGoAccess, stdinStream } from './cases/ingest.js';
+import { queryLatency } from './cases/query.js';
+import { generateLogs } from './generate.js';
+import { Report } from './report.js';
+
+const CASES = ['cloudflare', 'nginx', 'stdin', 'query', 'push', 'formats', 'dashboard'] as const;
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    'stdin-repeat': { type: 'string', default: '4' },
+    only: { type: 'string' },
+    out: { type: 'string', default: join(repoRoot, 'bench', 'RESULTS.md') },
+  },
+});
+const lines = Number(values.lines);
+const only = new Set(values.only ? values.only.split(',') : CASES);
+for (const name of only) {
+  if (!(CASES as readonly string[]).includes(name))
+    throw new Error(`--only: unknown case ${name}; cases: ${CASES.join(', ')}`);
+}
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const dir = tempDir('edgestat-bench-');
+const report = new Report(lines);
+
+try {
+  const cloudflare = join(dir, 'cloudflare.ndjson');
+  const nginx = join(dir, 'access.log');
+  log(`generating ${lines.toLocaleString('en-US')} requests as Cloudflare NDJSON and nginx lines in ${dir}`);
+  const generated = generateLogs({ cloudflare, nginx }, lines);
+  const cloudflareBytes = statSync(cloudflare).size;
+  report.generated(generated.lines, cloudflareBytes, statSync(nginx).size);
+
+  let cloudflareRate: number | undefined;
+  if (only.has('cloudflare') || only.has('query')) {
+    log('cloudflare: edgestat ingest vs DuckDB read_ndjson');
+    const runs = await cloudflareVsDuckDB(cloudflare, generated.lines, dir);
+    cloudflareRate = runs[0].linesPerSecond;
+    report.ingest('Cloudflare Logpush NDJSON: edgestat vs DuckDB', runs, 1, 'edgestat ≥ 1.0× DuckDB');
+  }
+  if (only.has('nginx')) {
+    const goaccess = ['/usr/bin/goaccess', '/usr/local/bin/goaccess'].find(existsSync);
+    log(`nginx: edgestat ingest vs ${goaccess ?? 'no GoAccess installed'}`);
+    const runs = await nginxVsGoAccess(nginx, generated.lines, dir, goaccess);
+    report.ingest('nginx combined: edgestat vs GoAccess', runs, 10, 'edgestat ≥ 10× GoAccess');
+  }
+  if (only.has('stdin')) {
+    const repeat = Number(values['stdin-repeat']);
+    log(`stdin: ${repeat} passes over the file into edgestat ingest -`);
+    report.stdin(await stdinStream(cloudflare, cloudflareBytes, generated.lines, repeat, dir));
+  }
+  if (only.has('query')) {
+    log('query: 24 h, 1-minute buckets, by status, all data centers');
+    report.query(await queryLatency(`duckdb:${join(dir, 'edgestat.duckdb')}`, generated.from, generated.to));
+  }
+  if (only.has('push')) {
+    log('push: gzip Logpush batches over HTTP, 4 senders');
+    report.push(await httpPush({ senders: 4, batchLines: 5000, durationSeconds: 15 }), cloudflareRate);
+  }
+  if (only.has('formats')) {
+    log('formats: parse and single-thread ingest per edge format');
+    // Cloudflare, measured the same way on a sample of the generated file, is the peer.
+    const sample = join(dir, 'cloudflare-sample.ndjson');
+    writeFileSync(
+      sample,
+      readFileSync(cloudflare)
+        .subarray(0, 1 << 20)
+        .toString('utf8')
+        .replace(/\n[^\n]*$/, '\n'),
+    );
+    report.formats(await edgeFormats({ lines: 300_000, peers: [['cloudflare', sample]] }));
+  }
+  if (only.has('dashboard')) {
+    log('dashboard: page weight and first render of a 24 h view on demo data');
+    const weights = pageWeight();
+    const render = existsSync('/usr/bin/chromium') ? await firstRender(5) : undefined;
+    report.dashboard(weights, render);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+writeFileSync(values.out, report.markdown());
+log(`wrote ${values.out}`);
