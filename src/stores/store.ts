@@ -90,3 +90,8 @@ export interface Store {
   revokeToken(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** The store cannot be reached or did not answer in time: nothing of the batch was acknowledged; retry later. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

@@ -1,0 +1,422 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import type { Group, Source } from '../../classify/rules.js';
+import type { RollupRow } from '../../rollup/rollup.js';
+import { DEFAULT_PLAN } from '../duckdb/duckdb-store.js';
+import {
+  type AggregateQuery,
+  type AggregateRow,
+  type BatchWriter,
+  type CommitOutcome,
+  type IngestRecord,
+  type Plan,
+  type Store,
+  StoreUnavailableError,
+  type TokenRecord,
+  type ZoneInfo,
+} from '../store.js';
+import { MIGRATIONS } from './schema.js';
+import { aggregateSql, bucketTotalsSql, int, str } from './sql.js';
+
+const DAY_S = 86_400;
+/** Rows per INSERT: one block, so one part, so all or nothing (see `writeOnce`). */
+const ROWS_PER_INSERT = 100_000;
+const RETENTION_EVERY_MS = 3_600_000;
+
+export interface ClickHouseOptions {
+  /** HTTP endpoint, e.g. http://127.0.0.1:8123 */
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+  /** Days kept per minute and per hour; 0 keeps everything. */
+  minuteRetentionDays: number;
+  hourRetentionDays: number;
+  /** How long a request may take before the store counts ClickHouse as unavailable. */
+  timeoutMs: number;
+}
+
+/** Reads `clickhouse://[user[:password]@]HOST:PORT/DATABASE[?minute_retention_days=35&hour_retention_days=800&timeout_ms=30000]`. */
+export function parseClickHouseUrl(text: string): ClickHouseOptions {
+  const url = new URL(text);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'edgestat';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw new Error(`ClickHouse database "${database}" must be letters, digits and _ (from ${text})`);
+  }
+  const number = (name: string, fallback: number) => {
+    const raw = url.searchParams.get(name);
+    const value = raw === null ? fallback : Number(raw);
+    if (!(Number.isInteger(value) && value >= 0)) throw new Error(`${name} must be a whole number ≥ 0, got "${raw}"`);
+    return value;
+  };
+  return {
+    url: `http://${url.hostname}:${url.port || 8123}`,
+    database,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    minuteRetentionDays: number('minute_retention_days', 35),
+    hourRetentionDays: number('hour_retention_days', 800),
+    timeoutMs: number('timeout_ms', 30_000),
+  };
+}
+
+/**
+ * The store for operators beyond one machine: per-minute and per-hour rollups in
+ * SummingMergeTree tables on ClickHouse, shared by any number of edgestat processes.
+ */
+export class ClickHouseStore implements Store {
+  readonly kind = 'clickhouse' as const;
+  private lastRetention = 0;
+
+  private constructor(
+    readonly options: ClickHouseOptions,
+    readonly client: ClickHouseClient,
+    /** Newer servers parse one INSERT in parallel chunks unless told not to; 18.16 knows no such setting. */
+    private readonly insertSettings: Record<string, 0 | 1>,
+  ) {}
+
+  static async open(url: string): Promise<ClickHouseStore> {
+    const options = parseClickHouseUrl(url);
+    const connect = (database?: string) =>
+      createClient({
+        url: options.url,
+        database,
+        username: options.username,
+        password: options.password ?? '',
+        request_timeout: options.timeoutMs,
+      });
+    const admin = connect();
+    let major: number;
+    try {
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${options.database}` });
+      const version = await (await admin.query({ query: 'SELECT version() AS v', format: 'JSONEachRow' })).json<{
+        v: string;
+      }>();
+      major = Number(version[0].v.split('.')[0]);
+    } catch (err) {
+      throw unavailable(options, err);
+    } finally {
+      await admin.close();
+    }
+    const store = new ClickHouseStore(
+      options,
+      connect(options.database),
+      major >= 20 ? { input_format_parallel_parsing: 0 } : {},
+    );
+    await store.migrate();
+    return store;
+  }
+
+  async migrate(): Promise<void> {
+    await this.run('CREATE TABLE IF NOT EXISTS schema_version (version UInt32) ENGINE = TinyLog');
+    const [row] = await this.rows<{ v: string }>('SELECT max(version) AS v FROM schema_version');
+    for (let version = Number(row?.v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
+      for (const statement of MIGRATIONS[version - 1]) await this.run(statement);
+      await this.run(`INSERT INTO schema_version VALUES (${int(version)})`);
+    }
+    await this.applyRetention();
+  }
+
+  async openBatch(): Promise<BatchWriter> {
+    return new ClickHouseBatch(this);
+  }
+
+  async ingestRecord(key: string): Promise<IngestRecord | undefined> {
+    return (await this.ingestRows(`key = ${str(key)}`))[0];
+  }
+
+  ingestRecordsByHint(hint: string): Promise<IngestRecord[]> {
+    return this.ingestRows(`hint = ${str(hint)}`);
+  }
+
+  private async ingestRows(where: string): Promise<IngestRecord[]> {
+    const rows = await this.rows<Record<string, string>>(
+      `SELECT key, hint, source, at_ms, accepted, rejected FROM ingests FINAL WHERE ${where}`,
+    );
+    return rows.map((r) => ({
+      key: r.key,
+      hint: r.hint,
+      source: r.source,
+      at: Number(r.at_ms),
+      accepted: Number(r.accepted),
+      rejected: Number(r.rejected),
+    }));
+  }
+
+  async aggregate(q: AggregateQuery): Promise<AggregateRow[]> {
+    const rows = await this.rows<Record<string, string | number>>(aggregateSql(q));
+    return rows.map((r) => {
+      const row: AggregateRow = { t: Number(r.t), requests: Number(r.requests), bytes: Number(r.bytes) };
+      if ('status' in r) row.status = Number(r.status);
+      if ('group' in r) row.group = r.group as Group;
+      if ('colo' in r) row.colo = String(r.colo);
+      if ('host' in r) row.host = String(r.host);
+      if ('source' in r) row.source = r.source as Source;
+      return row;
+    });
+  }
+
+  async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
+    const rows = await this.rows<{ t: string; requests: string }>(bucketTotalsSql(q));
+    return new Map(rows.map((r) => [Number(r.t), Number(r.requests)]));
+  }
+
+  /**
+   * Zones with their plan, requests, first and last minute. The hourly table keeps the longer
+   * history, the minute table the exact minutes of what it still holds.
+   */
+  async zones(): Promise<ZoneInfo[]> {
+    const summary = (table: string) =>
+      this.rows<{ zone: string; requests: string; first: string; last: string }>(
+        `SELECT zone, sum(requests) AS requests, min(minute) AS first, max(minute) AS last FROM ${table} WHERE zone != '' GROUP BY zone`,
+      );
+    const [minutes, hours, plans] = await Promise.all([
+      summary('rollup_minute'),
+      summary('rollup_hour'),
+      this.rows<{ zone: string; plan: Plan }>('SELECT zone, plan FROM zones FINAL'),
+    ]);
+    const zones = new Map<string, ZoneInfo>();
+    const info = (zone: string) => {
+      const z = zones.get(zone) ?? { zone, plan: DEFAULT_PLAN, requests: 0, firstSeen: null, lastSeen: null };
+      zones.set(zone, z);
+      return z;
+    };
+    for (const h of hours) {
+      Object.assign(info(h.zone), {
+        requests: Number(h.requests),
+        firstSeen: Number(h.first) * 1000,
+        lastSeen: Number(h.last) * 1000,
+      });
+    }
+    for (const m of minutes) {
+      const z = info(m.zone);
+      const first = Number(m.first) * 1000;
+      // The hourly first is the start of the first hour: the minute table knows the minute, unless it aged out.
+      if (z.firstSeen === null || first - (first % 3_600_000) <= z.firstSeen) z.firstSeen = first;
+      z.lastSeen = Number(m.last) * 1000;
+      z.requests = Math.max(z.requests, Number(m.requests));
+    }
+    for (const p of plans) info(p.zone).plan = p.plan;
+    return [...zones.values()].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
+  }
+
+  async zonePlan(zone: string): Promise<Plan> {
+    const [row] = await this.rows<{ plan: Plan }>(`SELECT plan FROM zones FINAL WHERE zone = ${str(zone)}`);
+    return row?.plan ?? DEFAULT_PLAN;
+  }
+
+  async setZonePlan(zone: string, plan: Plan): Promise<void> {
+    await this.insert('zones', [{ zone, plan, version: Date.now() }]);
+  }
+
+  async createToken(token: TokenRecord): Promise<void> {
+    await this.insert('tokens', [tokenRow(token, 0)]);
+  }
+
+  tokens(): Promise<TokenRecord[]> {
+    return this.tokenRows('1');
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return (await this.tokenRows(`hash = ${str(hash)}`))[0];
+  }
+
+  private async tokenRows(where: string): Promise<TokenRecord[]> {
+    const rows = await this.rows<Record<string, string | string[]>>(
+      `SELECT id, name, hash, scopes, zones, created_at_ms, revoked_at_ms FROM tokens FINAL WHERE ${where} ORDER BY created_at_ms, id`,
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      name: String(r.name),
+      hash: String(r.hash),
+      scopes: r.scopes as TokenRecord['scopes'],
+      zones: r.zones as string[],
+      createdAt: Number(r.created_at_ms),
+      revokedAt: Number(r.revoked_at_ms) || null,
+    }));
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    const [token] = await this.tokenRows(`id = ${str(id)}`);
+    if (!token || token.revokedAt !== null) return false;
+    await this.insert('tokens', [tokenRow({ ...token, revokedAt: Date.now() }, 1)]);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /**
+   * Drops whole days older than the retention of each table. TTL would do this on current
+   * releases, but 18.16 has none; dropping partitions works on both and costs nothing.
+   */
+  async applyRetention(now = Date.now()): Promise<void> {
+    this.lastRetention = now;
+    const today = Math.floor(now / 1000 / DAY_S);
+    for (const [table, days] of [
+      ['rollup_minute', this.options.minuteRetentionDays],
+      ['rollup_hour', this.options.hourRetentionDays],
+    ] as const) {
+      if (days === 0) continue;
+      const parts = await this.rows<{ partition: string }>(
+        `SELECT DISTINCT partition FROM system.parts WHERE database = ${str(this.options.database)} AND table = ${str(table)} AND active`,
+      );
+      for (const { partition } of parts) {
+        if (Number(partition) < today - days)
+          await this.run(`ALTER TABLE ${table} DROP PARTITION ${int(Number(partition))}`);
+      }
+    }
+  }
+
+  /** After a commit: retention at most once an hour. */
+  async afterCommit(): Promise<void> {
+    if (Date.now() - this.lastRetention >= RETENTION_EVERY_MS) await this.applyRetention();
+  }
+
+  async run(query: string): Promise<void> {
+    try {
+      await this.client.command({ query });
+    } catch (err) {
+      throw unavailable(this.options, err);
+    }
+  }
+
+  async rows<T>(query: string): Promise<T[]> {
+    try {
+      return await (await this.client.query({ query, format: 'JSONEachRow' })).json<T>();
+    } catch (err) {
+      throw unavailable(this.options, err);
+    }
+  }
+
+  async insert(table: string, values: Record<string, unknown>[]): Promise<void> {
+    try {
+      await this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings });
+    } catch (err) {
+      throw unavailable(this.options, err);
+    }
+  }
+}
+
+function tokenRow(t: TokenRecord, version: number) {
+  return {
+    id: t.id,
+    name: t.name,
+    hash: t.hash,
+    scopes: t.scopes,
+    zones: t.zones,
+    created_at_ms: t.createdAt,
+    revoked_at_ms: t.revokedAt ?? 0,
+    version,
+  };
+}
+
+/** Connection failures and timeouts become StoreUnavailableError (retry later); SQL errors stay what they are. */
+function unavailable(options: ClickHouseOptions, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  const network = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|socket hang up|Timeout/i;
+  if (network.test(String(e.code)) || network.test(e.message)) {
+    return new StoreUnavailableError(
+      `ClickHouse at ${options.url} is unavailable (${e.message}): nothing was lost, retry later`,
+    );
+  }
+  return err as Error;
+}
+
+/**
+ * One ingest. Rows are summed in memory until commit, then written per table as INSERTs that
+ * each land in one partition (one day) as one block, so each is all or nothing; each carries a
+ * marker row (zone '', host = the sub-batch key) in the same block. A retry after a crash
+ * anywhere in `commit` finds which sub-batches landed by their markers and writes only the
+ * others; the ingest record, written last, makes later attempts duplicates.
+ */
+class ClickHouseBatch implements BatchWriter {
+  private readonly rows = new Map<string, RollupRow>();
+
+  constructor(private readonly store: ClickHouseStore) {}
+
+  async append(rows: RollupRow[]): Promise<void> {
+    for (const r of rows) add(this.rows, r, r.minute);
+  }
+
+  async commit(record: Omit<IngestRecord, 'at'>): Promise<CommitOutcome> {
+    if (await this.store.ingestRecord(record.key)) return 'duplicate';
+    const minutes = [...this.rows.values()];
+    const hours = new Map<string, RollupRow>();
+    for (const r of minutes) add(hours, r, r.minute - (r.minute % 3_600_000));
+    await writeOnce(this.store, 'rollup_minute', minutes, record.key);
+    await writeOnce(this.store, 'rollup_hour', [...hours.values()], record.key);
+    await this.store.insert('ingests', [{ ...record, at_ms: Date.now() }]);
+    this.rows.clear();
+    await this.store.afterCommit();
+    return 'committed';
+  }
+
+  async abort(): Promise<void> {
+    this.rows.clear();
+  }
+}
+
+function add(rows: Map<string, RollupRow>, r: RollupRow, minute: number): void {
+  const key = `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}`;
+  const row = rows.get(key);
+  if (row) {
+    row.requests += r.requests;
+    row.bytes += r.bytes;
+  } else rows.set(key, { ...r, minute });
+}
+
+/** Writes a table's rows of one batch, skipping the sub-batches whose marker is already there. */
+async function writeOnce(store: ClickHouseStore, table: string, rows: RollupRow[], key: string): Promise<void> {
+  const byDay = new Map<number, RollupRow[]>();
+  for (const r of rows) {
+    const day = Math.floor(r.minute / 1000 / DAY_S);
+    const list = byDay.get(day);
+    if (list) list.push(r);
+    else byDay.set(day, [r]);
+  }
+  const parts: { marker: string; day: number; rows: RollupRow[] }[] = [];
+  for (const [day, list] of byDay) {
+    for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
+      parts.push({ marker: `${key}#${day}#${i / ROWS_PER_INSERT}`, day, rows: list.slice(i, i + ROWS_PER_INSERT) });
+    }
+  }
+  if (parts.length === 0) return;
+  const landed = new Set(
+    (
+      await store.rows<{ host: string }>(
+        `SELECT DISTINCT host FROM ${table} WHERE zone = '' AND host IN (${parts.map((p) => str(p.marker)).join(', ')})`,
+      )
+    ).map((r) => r.host),
+  );
+  for (const part of parts) {
+    if (landed.has(part.marker)) continue;
+    const values: Record<string, unknown>[] = part.rows.map((r) => ({
+      minute: r.minute / 1000,
+      zone: r.zone,
+      host: r.host,
+      colo: r.colo,
+      edge_status: r.edgeStatus,
+      status: r.status,
+      origin_status: r.originStatus,
+      grp: r.group,
+      source: r.source,
+      requests: r.requests,
+      bytes: r.bytes,
+    }));
+    values.push({
+      minute: part.day * DAY_S,
+      zone: '',
+      host: part.marker,
+      colo: '',
+      edge_status: 0,
+      status: 0,
+      origin_status: 0,
+      grp: '',
+      source: '',
+      requests: 1,
+      bytes: 0,
+    });
+    await store.insert(table, values);
+  }
+}

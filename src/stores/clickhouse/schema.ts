@@ -1,0 +1,38 @@
+/**
+ * The ClickHouse schema, version by version, each a list of statements (the HTTP interface
+ * takes one at a time). Only SQL that ClickHouse 18.16 (Debian's) and current releases both
+ * accept: no TTL (19.6+), no LowCardinality, time as UInt32 epoch seconds so that no server
+ * time zone enters the partitioning.
+ */
+const rollup = (table: string) => `
+  CREATE TABLE IF NOT EXISTS ${table} (
+    minute        UInt32,  -- start of the minute (or hour), UTC epoch seconds
+    zone          String,  -- '' only on batch markers, never on requests
+    host          String,
+    colo          String,
+    edge_status   UInt16,  -- status the client got
+    status        UInt16,  -- display status
+    origin_status UInt16,
+    grp           String,
+    source        String,
+    requests      UInt64,
+    bytes         UInt64
+  ) ENGINE = SummingMergeTree((requests, bytes))
+  PARTITION BY intDiv(minute, 86400)
+  ORDER BY (zone, minute, status, colo, host, edge_status, origin_status, grp, source)`;
+
+export const MIGRATIONS: readonly (readonly string[])[] = [
+  [
+    rollup('rollup_minute'),
+    rollup('rollup_hour'),
+    `CREATE TABLE IF NOT EXISTS ingests (
+       key String, hint String, source String, at_ms UInt64, accepted UInt64, rejected UInt64
+     ) ENGINE = ReplacingMergeTree(at_ms) ORDER BY key`,
+    `CREATE TABLE IF NOT EXISTS zones (zone String, plan String, version UInt64)
+     ENGINE = ReplacingMergeTree(version) ORDER BY zone`,
+    `CREATE TABLE IF NOT EXISTS tokens (
+       id String, name String, hash String, scopes Array(String), zones Array(String),
+       created_at_ms UInt64, revoked_at_ms UInt64, version UInt64
+     ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
+  ],
+];

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { COLOS, minuteRows, random, type ZoneTraffic } from '../demo/traffic.js';
+import { runQuery } from '../query/run.js';
+import { BUCKET_NAMES, type Dimension, type StatusQuery } from '../query/spec.js';
+import { MINUTE_MS, type RollupRow } from '../rollup/rollup.js';
+import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../testing/clickhouse.js';
+import { tempDir } from '../testing/paths.js';
+import { ClickHouseStore } from './clickhouse/clickhouse-store.js';
+import { DuckDBStore } from './duckdb/duckdb-store.js';
+import type { Store } from './store.js';
+
+const HOUR = 60 * MINUTE_MS;
+const DAY = 24 * HOUR;
+// Three days ending 17 minutes past an hour: day partitions, whole hours and a running hour.
+const END = Date.UTC(2026, 10, 23, 14, 17);
+const START = END - 3 * DAY;
+
+/** Generated traffic: two zones, two hosts in one, seven data centers, every group, an incident. */
+function traffic(): RollupRow[][] {
+  const zones: ZoneTraffic[] = [
+    {
+      zone: 'shop.test',
+      host: 'www.shop.test',
+      perMinute: 60,
+      incidents: [{ colo: 'FRA', from: END - DAY, to: END - DAY + 2 * HOUR }],
+    },
+    { zone: 'shop.test', host: 'api.shop.test', perMinute: 20, incidents: [] },
+    { zone: 'blog.test', host: 'blog.test', perMinute: 10, incidents: [] },
+  ];
+  const rand = random(42);
+  // Batches the way ingest makes them: one spanning midnight, one of a single minute, one of the rest.
+  const batches: RollupRow[][] = [[], [], []];
+  for (let minute = START; minute < END; minute += MINUTE_MS) {
+    const batch = minute === END - 30 * MINUTE_MS ? 1 : minute < START + DAY + 3 * HOUR ? 0 : 2;
+    for (const z of zones) batches[batch].push(...minuteRows(z, minute, rand));
+  }
+  return batches;
+}
+
+async function fill(store: Store, batches: RollupRow[][]): Promise<void> {
+  for (const [i, rows] of batches.entries()) {
+    const batch = await store.openBatch();
+    await batch.append(rows);
+    const requests = rows.reduce((sum, r) => sum + r.requests, 0);
+    assert.equal(
+      await batch.commit({ key: `batch-${i}`, hint: '', source: 'test', accepted: requests, rejected: 0 }),
+      'committed',
+    );
+  }
+  await store.setZonePlan('blog.test', 'free');
+}
+
+const BYS: Dimension[][] = [
+  [],
+  ['status'],
+  ['group'],
+  ['colo'],
+  ['host'],
+  ['source'],
+  ['status', 'colo'],
+  ['group', 'source'],
+  ['status', 'group', 'colo', 'host', 'source'],
+];
+
+const skip = clickhouseMissing();
+
+describe('DuckDB and ClickHouse give identical answers', { skip, timeout: 300_000 }, () => {
+  let server: TestClickHouse;
+  let duck: DuckDBStore;
+  let click: ClickHouseStore;
+
+  before(async () => {
+    server = await startClickHouse();
+    duck = await DuckDBStore.open(join(tempDir(), 'conformance.duckdb'));
+    click = await ClickHouseStore.open(server.storeUrl());
+    const batches = traffic();
+    await fill(duck, batches);
+    await fill(click, batches);
+  });
+  after(async () => {
+    await click?.close();
+    await duck?.close();
+    await server?.stop();
+  });
+
+  const same = async (q: StatusQuery) => {
+    const [a, b] = await Promise.all([runQuery(duck, q), runQuery(click, q)]);
+    assert.ok(a.rows.length > 0 || q.statuses?.length, `no rows for ${JSON.stringify(q)}`);
+    assert.deepEqual(b, a, JSON.stringify(q));
+  };
+
+  it('for every bucket over whole days (hourly table) and a range ending mid-hour', async () => {
+    for (const bucket of BUCKET_NAMES) {
+      if (bucket !== '1m')
+        await same({ zone: 'shop.test', from: START, to: END - 17 * MINUTE_MS, bucket, by: ['status'] });
+      await same({ zone: 'shop.test', from: END - DAY, to: END, bucket, by: ['status'] });
+      await same({
+        zone: 'shop.test',
+        from: END - 6 * HOUR + 7 * MINUTE_MS,
+        to: END - 3 * MINUTE_MS,
+        bucket,
+        by: ['group'],
+      });
+    }
+  });
+
+  it('for every group-by', async () => {
+    for (const by of BYS) {
+      await same({ zone: 'shop.test', from: END - DAY, to: END, bucket: '1h', by });
+      await same({ zone: 'blog.test', from: START, to: END, bucket: '15m', by });
+    }
+  });
+
+  it('for every filter, with percentages of all requests', async () => {
+    const base = { zone: 'shop.test', from: END - DAY, to: END, bucket: '5m' as const, by: ['status'] as Dimension[] };
+    await same({ ...base, colos: ['FRA'] });
+    await same({ ...base, colos: ['FRA', 'SIN', 'NOPE'] });
+    await same({ ...base, statuses: [522, 524] });
+    await same({ ...base, groups: ['52x', 'origin'] });
+    await same({ ...base, host: 'api.shop.test' });
+    await same({ ...base, host: 'api.shop.test', colos: [COLOS[1].colo], groups: ['success'], by: ['status', 'colo'] });
+  });
+
+  it('for whole-range totals (bucketSeconds 0), zones and plans', async () => {
+    for (const by of BYS) {
+      const q = { zone: 'shop.test', from: END - 2 * DAY + 13 * MINUTE_MS, to: END, bucketSeconds: 0, by };
+      assert.deepEqual(await click.aggregate(q), await duck.aggregate(q));
+      assert.deepEqual(await click.bucketTotals(q), await duck.bucketTotals(q));
+    }
+    assert.deepEqual(await click.zones(), await duck.zones());
+    assert.equal(await click.zonePlan('blog.test'), 'free');
+    assert.equal(await click.zonePlan('shop.test'), await duck.zonePlan('shop.test'));
+  });
+
+  it('counts a batch committed again once, as DuckDB does', async () => {
+    for (const store of [duck, click] as Store[]) {
+      const batch = await store.openBatch();
+      await batch.append(traffic()[1]);
+      assert.equal(
+        await batch.commit({ key: 'batch-1', hint: '', source: 'test', accepted: 1, rejected: 0 }),
+        'duplicate',
+      );
+    }
+    await same({ zone: 'shop.test', from: END - HOUR, to: END, bucket: '1m', by: ['status'] });
+  });
+});
