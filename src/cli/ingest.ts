@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
 import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
 import type { FollowIngestOptions } from '../sources/follow.js';
-import type { Store } from '../stores/store.js';
+import { type Store, StoreUnavailableError } from '../stores/store.js';
 import { followFiles } from './ingest-follow.js';
 import { ingestRemote } from './ingest-remote.js';
 import { type FileOutcome, printSummary } from './ingest-summary.js';
@@ -181,7 +182,7 @@ async function ingestOne(store: Store, file: string, flags: IngestFlags): Promis
   // Threads pay off once there is more to parse than it takes to start them.
   if (isStdin || (size ?? 0) > PARALLEL_FROM_BYTES) options.workers = Math.min(availableParallelism(), MAX_WORKERS);
   try {
-    const result: IngestResult = await ingest(store, isStdin ? process.stdin : readFileChunks(file), options);
+    const result = await ingestWithRetries(store, file, isStdin, options);
     clearProgress();
     if (result.outcome === 'duplicate') {
       return { file, skipped: 'already ingested (same content); --force to ingest it again' };
@@ -191,6 +192,33 @@ async function ingestOne(store: Store, file: string, flags: IngestFlags): Promis
     clearProgress();
     if (err instanceof RejectRatioError) return { file, result: err.result, failedRatio: err.message };
     return { file, error: `${file}: ${(err as Error).message}` };
+  }
+}
+
+/** Waits before each new attempt while the store is unavailable: about half a minute in all. */
+const STORE_RETRY_SECONDS = [2, 4, 8, 16];
+
+/**
+ * Ingests one input; while the store is unavailable (ClickHouse down or slow) a file is read
+ * and sent again after a pause, under the same key, so it still counts once. Stdin cannot be
+ * read twice: its batch fails, and nothing of it was committed.
+ */
+async function ingestWithRetries(
+  store: Store,
+  file: string,
+  isStdin: boolean,
+  options: IngestOptions,
+): Promise<IngestResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ingest(store, isStdin ? process.stdin : readFileChunks(file), options);
+    } catch (err) {
+      const wait = STORE_RETRY_SECONDS[attempt];
+      if (!(err instanceof StoreUnavailableError) || isStdin || wait === undefined) throw err;
+      clearProgress();
+      process.stderr.write(`${file}: ${err.message}; trying again in ${wait} s\n`);
+      await sleep(wait * 1000);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { QueryParamError } from '../query/params.js';
+import { StoreUnavailableError } from '../stores/store.js';
 
 /** Stable error codes of the API, each with its HTTP status. */
 export const ERROR_STATUS = {
@@ -16,6 +17,7 @@ export const ERROR_STATUS = {
   unsupported_encoding: 415,
   busy: 503,
   shutting_down: 503,
+  store_unavailable: 503,
   internal: 500,
 } as const;
 
@@ -68,10 +70,15 @@ export function describeValidation(issue: ValidationIssue, context: string): { p
 
 /** Answers every error as JSON `{ error: { code, message } }` with the right status; logs only server faults. */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | ApiError | QueryParamError, request, reply) => {
+  app.setErrorHandler((err: FastifyError | ApiError | QueryParamError | StoreUnavailableError, request, reply) => {
     if (err instanceof ApiError) {
       if (err.extra.headers) reply.headers(err.extra.headers);
       return reply.code(err.status).send(errorBody(err.code, err.message, err.extra.param));
+    }
+    if (err instanceof StoreUnavailableError) {
+      // Nothing was acknowledged: a client (Logpush, Vector, ingest --server) retries the same batch later.
+      request.log.warn({ err: err.message }, 'store unavailable');
+      return reply.code(503).header('retry-after', '5').send(errorBody('store_unavailable', err.message));
     }
     if (err instanceof QueryParamError) {
       return reply.code(400).send(errorBody('bad_parameter', err.message, err.param));

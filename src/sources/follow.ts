@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type IngestOptions, type IngestResult, ingest } from '../ingest/pipeline.js';
-import type { Store } from '../stores/store.js';
+import { type Store, StoreUnavailableError } from '../stores/store.js';
 
 /** Bytes of a file's head that, with its device and inode, tell one file apart from a later one. */
 const HEAD_BYTES = 256;
 const NEWLINE = 0x0a;
+/** Pause before sending a batch again while the store is unavailable. */
+const STORE_RETRY_MS = 5000;
 
 export interface FollowOptions {
   /** Longest wait between two looks at the files (a batch is committed at least this often). */
@@ -71,7 +73,14 @@ export async function follow(
       let more = false;
       for (const tail of tails) {
         if (options.signal?.aborted) break;
-        more = (await step(tail, run)) || more;
+        try {
+          more = (await step(tail, run)) || more;
+        } catch (err) {
+          // The batch was not committed and the offset did not move: the same bytes go again, under the same key.
+          if (!(err instanceof StoreUnavailableError)) throw err;
+          options.onEvent?.(tail.path, `${err.message}; trying again`);
+          await sleep(Math.max(interval, STORE_RETRY_MS), undefined, { signal: options.signal }).catch(() => {});
+        }
       }
       if (!more) await sleep(interval, undefined, { signal: options.signal }).catch(() => {});
     }

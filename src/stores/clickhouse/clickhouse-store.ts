@@ -1,4 +1,4 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { DEFAULT_PLAN } from '../duckdb/duckdb-store.js';
@@ -83,6 +83,8 @@ export class ClickHouseStore implements Store {
         username: options.username,
         password: options.password ?? '',
         request_timeout: options.timeoutMs,
+        // Failures reach the caller as errors that say what to do; the client's own log would repeat them.
+        log: { level: ClickHouseLogLevel.OFF },
       });
     const admin = connect();
     let major: number;

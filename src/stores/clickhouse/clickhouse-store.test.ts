@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../../config/config.js';
+import { emptyRequest, type NormalizedRequest } from '../../model/request.js';
+import { runQuery } from '../../query/run.js';
+import { MINUTE_MS, Rollup, type RollupRow } from '../../rollup/rollup.js';
+import { buildApp } from '../../server/app.js';
+import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../../testing/clickhouse.js';
+import { tempDir } from '../../testing/paths.js';
+import { freePort } from '../../testing/ports.js';
+import { StoreUnavailableError } from '../store.js';
+import { ClickHouseStore, parseClickHouseUrl } from './clickhouse-store.js';
+
+const DAY = 86_400_000;
+const NOW = Date.now() - (Date.now() % MINUTE_MS);
+
+function rows(requests: Array<Partial<NormalizedRequest>>): RollupRow[] {
+  const rollup = new Rollup();
+  for (const fields of requests)
+    rollup.add({
+      ...emptyRequest(),
+      zone: 'a.test',
+      host: 'a.test',
+      colo: 'FRA',
+      edgeStatus: 200,
+      originStatus: 200,
+      ...fields,
+    });
+  return rollup.drain();
+}
+
+const times = (n: number, fields: Partial<NormalizedRequest>) => Array.from({ length: n }, () => fields);
+
+async function commit(store: ClickHouseStore, key: string, batchRows: RollupRow[]) {
+  const batch = await store.openBatch();
+  await batch.append(batchRows);
+  return batch.commit({ key, hint: 'h', source: 'test', accepted: 1, rejected: 0 });
+}
+
+async function total(store: ClickHouseStore, zone = 'a.test', from = NOW - 400 * DAY, to = NOW + DAY) {
+  const answer = await runQuery(store, { zone, from, to, bucket: '1d', by: [] });
+  return answer.rows.reduce((sum, r) => sum + r.requests, 0);
+}
+
+describe('parseClickHouseUrl', () => {
+  it('reads host, port, database, credentials and retention', () => {
+    assert.deepEqual(
+      parseClickHouseUrl('clickhouse://ops:s%40fe@ch.internal:8124/edge?minute_retention_days=7&hour_retention_days=0'),
+      {
+        url: 'http://ch.internal:8124',
+        database: 'edge',
+        username: 'ops',
+        password: 's@fe',
+        minuteRetentionDays: 7,
+        hourRetentionDays: 0,
+        timeoutMs: 30_000,
+      },
+    );
+    assert.throws(() => parseClickHouseUrl('clickhouse://h:8123/bad-name'), /letters, digits and _/);
+    assert.throws(
+      () => parseClickHouseUrl('clickhouse://h:8123/db?timeout_ms=-1'),
+      /timeout_ms must be a whole number/,
+    );
+  });
+});
+
+describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, () => {
+  let server: TestClickHouse;
+  before(async () => {
+    server = await startClickHouse();
+  });
+  after(async () => server?.stop());
+
+  it('migrates once however often it opens, and keeps batch markers out of every answer', async () => {
+    const url = server.storeUrl();
+    const store = await ClickHouseStore.open(url);
+    await (await ClickHouseStore.open(url)).close();
+    const [version] = await store.rows<{ n: string; v: string }>(
+      'SELECT count() AS n, max(version) AS v FROM schema_version',
+    );
+    assert.deepEqual(version, { n: '1', v: 1 });
+    // Two days: two sub-batches per table, each with its marker.
+    assert.equal(
+      await commit(store, 'k1', rows([...times(3, { ts: NOW }), ...times(2, { ts: NOW - DAY })])),
+      'committed',
+    );
+    const [markers] = await store.rows<{ n: string }>("SELECT count() AS n FROM rollup_minute WHERE zone = ''");
+    assert.equal(markers.n, '2');
+    assert.deepEqual(
+      (await store.zones()).map((z) => [z.zone, z.requests]),
+      [['a.test', 5]],
+    );
+    assert.equal(await total(store), 5);
+    await store.close();
+  });
+
+  it('counts a batch once when its commit broke off halfway and is sent again', async () => {
+    const store = await ClickHouseStore.open(server.storeUrl());
+    const batchRows = rows([
+      ...times(4, { ts: NOW }),
+      ...times(6, { ts: NOW - 2 * DAY }),
+      ...times(1, { ts: NOW - 5 * DAY }),
+    ]);
+    // ClickHouse goes away after the first of the batch's INSERTs landed.
+    const insert = store.insert.bind(store);
+    let inserts = 0;
+    store.insert = async (table, values) => {
+      if (inserts++ === 1) throw new StoreUnavailableError('ClickHouse went away');
+      return insert(table, values);
+    };
+    await assert.rejects(commit(store, 'retried', batchRows), StoreUnavailableError);
+    assert.equal(await store.ingestRecord('retried'), undefined);
+    const [landed] = await store.rows<{ n: string }>(
+      "SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'",
+    );
+    assert.ok(Number(landed.n) > 0 && Number(landed.n) < 11, 'one day landed before the break');
+    store.insert = insert;
+    assert.equal(await commit(store, 'retried', batchRows), 'committed');
+    assert.equal(await total(store), 11);
+    assert.equal(await commit(store, 'retried', batchRows), 'duplicate');
+    assert.equal(await total(store), 11);
+    // The hourly table holds the same counts: a 1h-bucket query over whole hours reads it.
+    const hourly = await runQuery(store, {
+      zone: 'a.test',
+      from: NOW - 6 * DAY - (NOW % 3_600_000),
+      to: NOW - (NOW % 3_600_000),
+      bucket: '1h',
+      by: [],
+    });
+    assert.equal(
+      hourly.rows.reduce((sum, r) => sum + r.requests, 0),
+      7,
+    );
+    await store.close();
+  });
+
+  it('drops whole days past each table’s retention', async () => {
+    const url = `${server.storeUrl()}?minute_retention_days=30&hour_retention_days=90`;
+    const store = await ClickHouseStore.open(url);
+    await commit(
+      store,
+      'old',
+      rows([...times(2, { ts: NOW - 60 * DAY }), ...times(3, { ts: NOW - 120 * DAY }), ...times(4, { ts: NOW })]),
+    );
+    await store.applyRetention();
+    const count = async (table: string) =>
+      Number((await store.rows<{ n: string }>(`SELECT sum(requests) AS n FROM ${table} WHERE zone = 'a.test'`))[0].n);
+    assert.equal(await count('rollup_minute'), 4);
+    assert.equal(await count('rollup_hour'), 6);
+    await store.close();
+  });
+
+  it('keeps plans and tokens, the latest write winning', async () => {
+    const store = await ClickHouseStore.open(server.storeUrl());
+    assert.equal(await store.zonePlan('a.test'), 'enterprise');
+    await store.setZonePlan('a.test', 'free');
+    await store.setZonePlan('a.test', 'pro');
+    assert.equal(await store.zonePlan('a.test'), 'pro');
+    const token = {
+      id: 'tok_1',
+      name: 'ci',
+      hash: 'ab'.repeat(32),
+      scopes: ['analytics:read' as const],
+      zones: ['a.test', 'b.test'],
+      createdAt: 1_700_000_000_000,
+      revokedAt: null,
+    };
+    await store.createToken(token);
+    assert.deepEqual(await store.tokenByHash(token.hash), token);
+    assert.equal(await store.revokeToken('tok_1'), true);
+    assert.equal(await store.revokeToken('tok_1'), false);
+    assert.ok((await store.tokens())[0].revokedAt! > 0);
+    await store.close();
+  });
+
+  it('stores zones and hosts with quotes and backslashes as they are', async () => {
+    const store = await ClickHouseStore.open(server.storeUrl());
+    const zone = "o'brien\\' OR 1=1 --.test";
+    await commit(store, "key ' \\", rows(times(3, { zone, host: zone, ts: NOW })));
+    assert.equal(await total(store, zone), 3);
+    assert.deepEqual(
+      (await store.zones()).map((z) => z.zone),
+      [zone],
+    );
+    assert.ok(await store.ingestRecord("key ' \\"));
+    await store.close();
+  });
+
+  it('answers 503 store_unavailable to a push while ClickHouse is away, and counts the batch once when it is sent again', async () => {
+    const store = await ClickHouseStore.open(server.storeUrl());
+    const { app } = await buildApp({ store, config: parseConfig({ webRoot: join(tempDir(), 'none') }) });
+    const insert = store.insert.bind(store);
+    store.insert = async () => {
+      throw new StoreUnavailableError('ClickHouse at test is unavailable');
+    };
+    const push = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/zones/a.test/logs?format=cloudflare',
+        headers: { 'idempotency-key': 'batch-7' },
+        payload: `${JSON.stringify({ EdgeStartTimestamp: new Date(NOW).toISOString(), EdgeResponseStatus: 502, OriginResponseStatus: 502, ClientRequestHost: 'a.test', EdgeColoCode: 'FRA' })}\n`,
+      });
+    const refused = await push();
+    assert.equal(refused.statusCode, 503);
+    assert.equal(refused.headers['retry-after'], '5');
+    assert.equal(refused.json().error.code, 'store_unavailable');
+    store.insert = insert;
+    assert.equal((await push()).statusCode, 200);
+    assert.equal((await push()).json().duplicate, true);
+    assert.equal(await total(store), 1);
+    await app.close();
+    await store.close();
+  });
+
+  it('says clearly when ClickHouse cannot be reached', async () => {
+    const port = await freePort();
+    await assert.rejects(ClickHouseStore.open(`clickhouse://127.0.0.1:${port}/x`), (err: Error) => {
+      assert.ok(err instanceof StoreUnavailableError);
+      assert.match(err.message, new RegExp(`ClickHouse at http://127.0.0.1:${port} is unavailable`));
+      return true;
+    });
+  });
+});
