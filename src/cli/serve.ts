@@ -17,7 +17,7 @@ export function registerServe(program: Command): void {
       .description('run the HTTP API, push ingest, live updates, metrics and the dashboard')
       .option('--host <host>', 'address to listen on; without API tokens only loopback is allowed (default 127.0.0.1)')
       .option('--port <port>', 'port (default 8080)')
-      .option('--config <file>', 'JSON config file: limits, metrics, live polling (see docs/api.md)'),
+      .option('--config <file>', 'JSON config file: limits, metrics, live polling (see the README, Config file)'),
   ).action(async (flags: ServeFlags) => {
     if (flags.store && flags.db) throw new Error('give either --store or --db, not both');
     const fromFlags: Partial<ServeConfig> = {
