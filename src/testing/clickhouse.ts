@@ -11,6 +11,8 @@ const ENV = 'EDGESTAT_TEST_CLICKHOUSE';
 /** A ClickHouse server for tests: its HTTP endpoint, and a store URL with a database of its own per call. */
 export interface TestClickHouse {
   http: string;
+  /** The server process when this module started it. */
+  pid?: number;
   storeUrl(): string;
   stop(): Promise<void>;
 }
@@ -30,8 +32,9 @@ export function clickhouseMissing(): string | undefined {
 }
 
 let databases = 0;
-const withDatabases = (http: string, stop: () => Promise<void>): TestClickHouse => ({
+const withDatabases = (http: string, stop: () => Promise<void>, pid?: number): TestClickHouse => ({
   http,
+  pid,
   // A fresh database per store, so tests sharing one server never see each other's rows.
   storeUrl: () => `${http.replace(/^http:/, 'clickhouse:')}/edgestat_test_${process.pid}_${Date.now()}_${databases++}`,
   stop,
@@ -91,10 +94,14 @@ export async function startClickHouse(options: { detached?: boolean } = {}): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (options.detached) child.unref();
-  return withDatabases(http, async () => {
-    child.kill('SIGTERM');
-    await exited;
-  });
+  return withDatabases(
+    http,
+    async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+    child.pid,
+  );
 }
 
 // `node dist/testing/clickhouse.js` starts a server that outlives it, for CI and local runs:
@@ -102,5 +109,5 @@ export async function startClickHouse(options: { detached?: boolean } = {}): Pro
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   delete process.env[ENV];
   const server = await startClickHouse({ detached: true });
-  process.stdout.write(`export ${ENV}=${server.http}\n`);
+  process.stdout.write(`export ${ENV}=${server.http}\nexport EDGESTAT_TEST_CLICKHOUSE_PID=${server.pid}\n`);
 }
