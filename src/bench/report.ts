@@ -50,6 +50,24 @@ export class Report {
     );
   }
 
+  /** DuckDB and ClickHouse side by side: the same file ingested and the same query. */
+  stores(ingest: IngestRun[], queries: QueryLatency[]): void {
+    const [duck, click] = ingest;
+    const [duckQuery, clickQuery] = queries;
+    const rows = ingest.map(
+      (r) =>
+        `| ${r.name} | ${n(r.lines)} | ${r.seconds.toFixed(2)} s | ${n(r.linesPerSecond)} | ${n(r.peakRssMiB)} MiB |`,
+    );
+    const q = queries.map((x) => `| ${x.name} | ${x.runs} | ${n(x.rows)} | ${x.p50Ms} ms | ${x.p99Ms} ms |`);
+    this.sections.push(
+      `## ClickHouse next to DuckDB\n\nThe Cloudflare file into each store through \`edgestat ingest --store\` (ClickHouse: Debian's 18.16 on this machine, started for the run), then the 24 h query.\n\n| run | lines | time | lines/s | peak RSS |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n| query | runs | rows | p50 | p99 |\n|---|---:|---:|---:|---:|\n${q.join('\n')}\n\nClickHouse ingests at ${ratio(click.linesPerSecond, duck.linesPerSecond)} and answers at ${ratio(duckQuery.p50Ms, clickQuery.p50Ms)} the speed of DuckDB (p50) on this one machine; what ClickHouse adds is many processes and machines on one store, not speed per process.`,
+    );
+  }
+
+  note(title: string, text: string): void {
+    this.sections.push(`## ${title}\n\n${text}`);
+  }
+
   push(r: HttpPushResult, fileRate?: number): void {
     this.sections.push(
       `## Push ingest over HTTP\n\n${r.senders} concurrent senders, gzip Logpush batches of ${n(r.batchLines)} lines (${kB(r.gzipBytesPerBatch)} each) to a real \`edgestat serve\`, each answered only once durable: ${n(r.batches)} batches, ${r.failed} failed, **${n(r.linesPerSecond)} lines/s** committed, latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms.${fileRate ? ` That is ${ratio(r.linesPerSecond, fileRate)} the file ingest rate above.` : ''}`,

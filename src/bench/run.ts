@@ -8,16 +8,17 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { clickhouseMissing, startClickHouse } from '../testing/clickhouse.js';
 import { repoRoot, tempDir } from '../testing/paths.js';
 import { firstRender, pageWeight } from './cases/dashboard.js';
 import { edgeFormats } from './cases/edge-formats.js';
 import { httpPush } from './cases/http-push.js';
-import { cloudflareVsDuckDB, nginxVsGoAccess, stdinStream } from './cases/ingest.js';
+import { cloudflareVsDuckDB, nginxVsGoAccess, stdinStream, storesIngest } from './cases/ingest.js';
 import { queryLatency } from './cases/query.js';
 import { generateLogs } from './generate.js';
 import { Report } from './report.js';
 
-const CASES = ['cloudflare', 'nginx', 'stdin', 'query', 'push', 'formats', 'dashboard'] as const;
+const CASES = ['cloudflare', 'nginx', 'stdin', 'query', 'clickhouse', 'push', 'formats', 'dashboard'] as const;
 const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: '1000000' },
@@ -65,6 +66,25 @@ try {
   if (only.has('query')) {
     log('query: 24 h, 1-minute buckets, by status, all data centers');
     report.query(await queryLatency(`duckdb:${join(dir, 'edgestat.duckdb')}`, generated.from, generated.to));
+  }
+  if (only.has('clickhouse')) {
+    const missing = clickhouseMissing();
+    if (missing) report.note('ClickHouse', `not measured: ${missing}`);
+    else {
+      log('clickhouse: the same ingest and query on ClickHouse next to DuckDB');
+      const clickhouse = await startClickHouse();
+      try {
+        const stores = { DuckDB: join(dir, 'duckdb-vs.duckdb'), ClickHouse: clickhouse.storeUrl() };
+        const ingest = await storesIngest(cloudflare, generated.lines, stores);
+        const queries = [
+          ...(await queryLatency(`duckdb:${stores.DuckDB}`, generated.from, generated.to)).slice(0, 1),
+          ...(await queryLatency(stores.ClickHouse, generated.from, generated.to)),
+        ];
+        report.stores(ingest, queries);
+      } finally {
+        await clickhouse.stop();
+      }
+    }
   }
   if (only.has('push')) {
     log('push: gzip Logpush batches over HTTP, 4 senders');

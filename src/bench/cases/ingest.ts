@@ -28,21 +28,33 @@ function check(m: Measured, what: string): Measured {
   return m;
 }
 
-/** `edgestat ingest` of a file into a fresh DuckDB file, as a user runs it; its JSON summary. */
+/** `edgestat ingest` of a file into a fresh store (a DuckDB file path, or a store URL), as a user runs it. */
 export async function edgestatIngest(
   file: string,
-  db: string,
+  store: string,
   args: string[],
 ): Promise<{ m: Measured; accepted: number }> {
-  rmSync(db, { force: true });
+  const url = store.includes('://') ? store : `duckdb:${store}`;
+  if (!store.includes('://')) rmSync(store, { force: true });
   const m = check(
-    await measure(process.execPath, [CLI, 'ingest', '--db', db, '--json', ...args, file]),
+    await measure(process.execPath, [CLI, 'ingest', '--store', url, '--json', ...args, file]),
     'edgestat ingest',
   );
   const summary = JSON.parse(m.stdout) as { files: { result: { accepted: number; rejected: number } }[] };
   const { accepted, rejected } = summary.files[0].result;
   if (rejected) throw new Error(`edgestat rejected ${rejected} generated lines`);
   return { m, accepted };
+}
+
+/** The same file into each store, by URL: lines/s and peak RSS of `edgestat ingest` per store. */
+export async function storesIngest(file: string, lines: number, stores: Record<string, string>): Promise<IngestRun[]> {
+  const runs: IngestRun[] = [];
+  for (const [name, store] of Object.entries(stores)) {
+    const { m, accepted } = await edgestatIngest(file, store, ['--format', 'cloudflare']);
+    if (accepted !== lines) throw new Error(`${name}: accepted ${accepted} of ${lines}`);
+    runs.push(run(`edgestat ingest into ${name}`, lines, m));
+  }
+  return runs;
 }
 
 /** Cloudflare NDJSON: edgestat against DuckDB's read_ndjson with the same per-minute GROUP BY, same file. */
