@@ -1,4 +1,4 @@
-import type { AggregateQuery, Store } from '../stores/store.js';
+import type { AggregateQuery, AggregateRow, Store } from '../stores/store.js';
 import { BUCKETS, type QueryAnswer, type QueryRow, type StatusQuery } from './spec.js';
 import { bucketStart } from './time.js';
 
@@ -15,20 +15,42 @@ export async function runQuery(store: Store, query: StatusQuery): Promise<QueryA
   // Ranges start on a bucket boundary so that the first bucket is whole.
   const q = { ...query, from: bucketStart(query.from, query.bucket) };
   const aggregate: AggregateQuery = { ...q, bucketSeconds: BUCKETS[q.bucket] };
-  const [rows, totals] = await Promise.all([store.aggregate(aggregate), store.bucketTotals(aggregate)]);
+  // Without status or group filters the rows hold every request of each bucket: their sums are the totals.
+  const filtered = Boolean(q.statuses?.length || q.groups?.length);
+  const [rows, totals] = await Promise.all([
+    store.aggregate(aggregate),
+    filtered ? store.bucketTotals(aggregate) : undefined,
+  ]);
+  const bucketTotals = totals ?? sumsPerBucket(rows);
+  let lastT = Number.NaN;
+  let lastIso = '';
+  const iso = (t: number) => {
+    if (t !== lastT) {
+      lastT = t;
+      lastIso = new Date(t).toISOString();
+    }
+    return lastIso;
+  };
   return {
     zone: q.zone,
     from: new Date(q.from).toISOString(),
     to: new Date(q.to).toISOString(),
     bucket: q.bucket,
     by: q.by,
+    // Rows come ordered by bucket: one ISO string per bucket, not per row.
     rows: rows.map((r) => {
-      const row: QueryRow = { t: new Date(r.t).toISOString() } as QueryRow;
+      const row: QueryRow = { t: iso(r.t) } as QueryRow;
       for (const d of q.by) (row as unknown as Record<string, unknown>)[d] = r[d];
       row.requests = r.requests;
       row.bytes = r.bytes;
-      row.percent = percentOf(r.requests, totals.get(r.t) ?? 0);
+      row.percent = percentOf(r.requests, bucketTotals.get(r.t) ?? 0);
       return row;
     }),
   };
+}
+
+function sumsPerBucket(rows: AggregateRow[]): Map<number, number> {
+  const totals = new Map<number, number>();
+  for (const r of rows) totals.set(r.t, (totals.get(r.t) ?? 0) + r.requests);
+  return totals;
 }

@@ -21,8 +21,12 @@ function bucketExpr(q: AggregateQuery, params: DuckDBValue[]): string {
     params.push(BigInt(q.from));
     return `$${params.length}`;
   }
-  params.push(BigInt(q.bucketSeconds * 1000));
-  return `(minute_ms // $${params.length}) * $${params.length}`;
+  // The width goes in as a literal: a parameter here makes DuckDB group four times slower.
+  // It is a number from the bucket table, checked to be an integer, never user text.
+  const width = q.bucketSeconds * 1000;
+  if (!Number.isSafeInteger(width) || width <= 0)
+    throw new Error(`bucket width must be a positive integer, got ${q.bucketSeconds}`);
+  return `(minute_ms // ${width}) * ${width}`;
 }
 
 /** WHERE clause for zone, time range and the scope filters (host, colo); status and group only with `withStatus`. */
