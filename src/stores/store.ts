@@ -46,6 +46,8 @@ export interface BatchWriter {
 
 export const PLANS = ['free', 'pro', 'business', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
+/** A zone nobody set a plan for: a self-hosted operator owns every feature until they say otherwise. */
+export const DEFAULT_PLAN: Plan = 'enterprise';
 
 export interface ZoneInfo {
   zone: string;

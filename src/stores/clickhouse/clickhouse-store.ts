@@ -1,12 +1,12 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
-import { DEFAULT_PLAN } from '../duckdb/duckdb-store.js';
 import {
   type AggregateQuery,
   type AggregateRow,
   type BatchWriter,
   type CommitOutcome,
+  DEFAULT_PLAN,
   type IngestRecord,
   type Plan,
   type Store,

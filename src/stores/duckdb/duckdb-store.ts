@@ -1,21 +1,20 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
-import type {
-  AggregateQuery,
-  AggregateRow,
-  BatchWriter,
-  CommitOutcome,
-  IngestRecord,
-  Plan,
-  Store,
-  TokenRecord,
-  ZoneInfo,
+import {
+  type AggregateQuery,
+  type AggregateRow,
+  type BatchWriter,
+  type CommitOutcome,
+  DEFAULT_PLAN,
+  type IngestRecord,
+  type Plan,
+  type Store,
+  type TokenRecord,
+  type ZoneInfo,
 } from '../store.js';
 import { MIGRATIONS } from './schema.js';
 import { aggregateSql, bucketTotalsSql } from './sql.js';
-
-export const DEFAULT_PLAN: Plan = 'enterprise';
 
 /** The embedded store: one DuckDB file, opened by one process at a time. */
 export class DuckDBStore implements Store {
