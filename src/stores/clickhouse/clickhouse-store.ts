@@ -68,8 +68,8 @@ export class ClickHouseStore implements Store {
   private lastRetention = 0;
 
   private constructor(
-    readonly options: ClickHouseOptions,
-    readonly client: ClickHouseClient,
+    private readonly options: ClickHouseOptions,
+    private readonly client: ClickHouseClient,
     /** Newer servers parse one INSERT in parallel chunks unless told not to; 18.16 knows no such setting. */
     private readonly insertSettings: Record<string, 0 | 1>,
   ) {}
