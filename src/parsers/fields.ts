@@ -19,14 +19,61 @@ export function epochMs(value: unknown): number {
   let n: number;
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string') {
+    const cached = sameMinuteUtc(value);
+    if (!Number.isNaN(cached)) return cached;
     if (/^\d+(\.\d+)?$/.test(value)) n = Number(value);
-    else return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+    else return /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value) ? parseDate(value) : Number.NaN;
   } else return Number.NaN;
   if (!Number.isFinite(n) || n < 0) return Number.NaN;
   if (n < 1e11) return n * 1000; // seconds
   if (n < 1e14) return n; // milliseconds
   if (n < 1e17) return n / 1000; // microseconds
   return n / 1e6; // nanoseconds
+}
+
+// Logs come in time order: most RFC 3339 UTC times share the minute of the one before
+// (`2026-11-24T10:05:`), so that minute is kept and only the seconds are read.
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(\.\d{1,9})?Z$/;
+let utcMinutePrefix = '';
+let utcMinuteMs = Number.NaN;
+
+/** Date.parse, remembering the minute of a plain UTC time for the lines that follow. */
+function parseDate(value: string): number {
+  const ms = Date.parse(value);
+  if (RFC3339_UTC.test(value)) {
+    const minute = Date.parse(`${value.slice(0, 17)}00Z`);
+    if (Number.isFinite(minute)) {
+      utcMinutePrefix = value.slice(0, 17);
+      utcMinuteMs = minute;
+    }
+  }
+  return ms;
+}
+
+/** What Date.parse gives for `<the remembered minute>SS[.fraction]Z`, or NaN for anything else. */
+function sameMinuteUtc(value: string): number {
+  const length = value.length;
+  if (length < 20 || length > 30 || utcMinutePrefix === '' || value.charCodeAt(length - 1) !== 90 /* Z */) {
+    return Number.NaN;
+  }
+  if (!value.startsWith(utcMinutePrefix)) return Number.NaN;
+  const tens = value.charCodeAt(17) - 48;
+  const ones = value.charCodeAt(18) - 48;
+  if (!(tens >= 0 && tens <= 5 && ones >= 0 && ones <= 9)) return Number.NaN;
+  let ms = 0;
+  if (length > 21) {
+    if (value.charCodeAt(19) !== 46 /* . */) return Number.NaN;
+    // Date.parse keeps milliseconds: the first three digits of the fraction, the rest cut off.
+    let scale = 100;
+    for (let i = 20; i < length - 1; i++) {
+      const digit = value.charCodeAt(i) - 48;
+      if (!(digit >= 0 && digit <= 9)) return Number.NaN;
+      ms += digit * scale;
+      scale /= 10;
+    }
+    ms = Math.floor(ms);
+  } else if (length !== 20) return Number.NaN;
+  return utcMinuteMs + (tens * 10 + ones) * 1000 + ms;
 }
 
 /** A plausible request time in epoch ms, or a rejection naming the field and value. */

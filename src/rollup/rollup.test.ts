@@ -51,4 +51,49 @@ describe('Rollup', () => {
       ],
     );
   });
+
+  it('keeps apart every place and every status field, however the requests interleave', () => {
+    const rollup = new Rollup();
+    const expected = new Map<string, number>();
+    const variants: Partial<NormalizedRequest>[] = [
+      {},
+      { colo: 'AMS' },
+      { host: 'h2' },
+      { zone: 'z2' },
+      { ts: T0 + 60_000 },
+      { edgeStatus: 404, originStatus: 404 },
+      { edgeStatus: 502, originStatus: 0, cause: 522 },
+      { edgeStatus: 502, originStatus: 0, cause: 520 },
+      { edgeStatus: 403, originStatus: 0, edgeErrorCode: 1000 },
+      { edgeStatus: 403, originStatus: 0, edgeErrorCode: 1001 },
+      { edgeStatus: 503, originStatus: 0, wsRateLimited: true },
+      { edgeStatus: 503, originStatus: 0 },
+      { edgeStatus: 403, originStatus: 0, edgeErrorCode: 123_456 }, // beyond the packed key: kept apart all the same
+    ];
+    for (let i = 0; i < 500; i++) {
+      const fields = variants[i % 13 < 6 ? i % 6 : i % 13]; // every variant, the first six more often
+      const r = req(fields);
+      rollup.add(r);
+      const key = [
+        r.ts - (r.ts % 60_000),
+        r.zone,
+        r.host,
+        r.colo,
+        r.edgeStatus,
+        r.originStatus,
+        r.cause,
+        r.edgeErrorCode,
+        r.wsRateLimited,
+      ].join('|');
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    assert.equal(rollup.size, variants.length);
+    const rows = rollup.drain();
+    assert.equal(rows.length, expected.size);
+    assert.deepEqual(
+      rows.map((r) => r.requests).sort((a, b) => a - b),
+      [...expected.values()].sort((a, b) => a - b),
+    );
+    assert.equal(rollup.size, 0);
+  });
 });

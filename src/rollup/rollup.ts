@@ -28,25 +28,54 @@ export interface RollupRow {
  * `size` passes their limit and hand the rows to a store.
  */
 export class Rollup {
-  private rows = new Map<string, RollupRow>();
+  /** Rows by place (minute, zone, host, colo), then by the request's status fields packed in a number. */
+  private places = new Map<string, Map<number | string, RollupRow>>();
+  private rowCount = 0;
   requests = 0;
+  // Consecutive lines often share their place: the last one is kept to skip building its key.
+  private lastMinute = Number.NaN;
+  private lastZone = '';
+  private lastHost = '';
+  private lastColo = '';
+  private lastPlace: Map<number | string, RollupRow> | undefined;
 
   get size(): number {
-    return this.rows.size;
+    return this.rowCount;
   }
 
   add(req: NormalizedRequest): void {
     const minute = req.ts - (req.ts % MINUTE_MS);
-    const key = `${minute}\u0000${req.zone}\u0000${req.host}\u0000${req.colo}\u0000${req.edgeStatus}\u0000${req.originStatus}\u0000${req.edgeErrorCode}\u0000${req.cause}\u0000${req.wsRateLimited ? 1 : 0}`;
     this.requests++;
-    const row = this.rows.get(key);
+    let place = this.lastPlace;
+    if (
+      place === undefined ||
+      minute !== this.lastMinute ||
+      req.colo !== this.lastColo ||
+      req.host !== this.lastHost ||
+      req.zone !== this.lastZone
+    ) {
+      const key = `${minute}\u0000${req.zone}\u0000${req.host}\u0000${req.colo}`;
+      place = this.places.get(key);
+      if (!place) {
+        place = new Map();
+        this.places.set(key, place);
+      }
+      this.lastMinute = minute;
+      this.lastZone = req.zone;
+      this.lastHost = req.host;
+      this.lastColo = req.colo;
+      this.lastPlace = place;
+    }
+    const code = statusKey(req);
+    const row = place.get(code);
     if (row) {
       row.requests++;
       row.bytes += req.bytes;
       return;
     }
     const c = classify(req);
-    this.rows.set(key, {
+    this.rowCount++;
+    place.set(code, {
       minute,
       zone: req.zone,
       host: req.host,
@@ -63,8 +92,27 @@ export class Rollup {
 
   /** Returns the accumulated rows and empties the rollup. */
   drain(): RollupRow[] {
-    const out = [...this.rows.values()];
-    this.rows.clear();
+    const out: RollupRow[] = [];
+    for (const place of this.places.values()) for (const row of place.values()) out.push(row);
+    this.places.clear();
+    this.rowCount = 0;
+    this.lastPlace = undefined;
     return out;
   }
 }
+
+/**
+ * The fields that decide a request's classification, as one number (hashed far faster than a
+ * string); a string for values outside the ranges the number holds, which parsers never give.
+ */
+function statusKey(req: NormalizedRequest): number | string {
+  const { edgeStatus, originStatus, cause, edgeErrorCode } = req;
+  const ws = req.wsRateLimited ? 1 : 0;
+  if (small(edgeStatus, 1000) && small(originStatus, 1000) && small(cause, 1000) && small(edgeErrorCode, 100_000)) {
+    return (((edgeStatus * 1000 + originStatus) * 1000 + cause) * 100_000 + edgeErrorCode) * 2 + ws;
+  }
+  return `${edgeStatus}:${originStatus}:${cause}:${edgeErrorCode}:${ws}`;
+}
+
+/** A whole number in [0, max): what the packed key can hold without two values colliding. */
+const small = (value: number, max: number) => value >= 0 && value < max && (value | 0) === value;
