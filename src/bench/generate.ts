@@ -11,6 +11,11 @@ const AGENTS = [
   'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
 ];
 const COUNTRIES = ['de', 'gb', 'nl', 'us', 'jp', 'sg', 'fr'];
+/** nginx's `combined` plus request and upstream timing and the upstream status, as proxies log it. */
+export const NGINX_UPSTREAM_FORMAT =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_connect_time $upstream_header_time $upstream_response_time $upstream_status';
+/** The same format for GoAccess (`%T`: request time in seconds; `%^`: a field it skips). */
+export const GOACCESS_UPSTREAM_FORMAT = '%h %^[%d:%t %^] "%r" %s %b "%R" "%u" %T %^ %^ %^ %^';
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export interface GeneratedLogs {
@@ -25,10 +30,11 @@ export interface GeneratedLogs {
  * Writes `lines` (about) requests of one day ending at `to` in the demo's traffic model (seven
  * data centers with their own daily peaks, every error group, an origin incident in FRA that
  * turns an hour of its traffic into 52x), as Cloudflare Logpush NDJSON with the fields Logpush
- * sends (about 680 bytes a line) and, for the same requests, as nginx `combined` lines.
+ * sends (about 680 bytes a line) and, for the same requests, as nginx `combined` lines and as
+ * lines in NGINX_UPSTREAM_FORMAT.
  */
 export function generateLogs(
-  paths: { cloudflare?: string; nginx?: string },
+  paths: { cloudflare?: string; nginx?: string; nginxUpstream?: string },
   lines: number,
   to: number = Date.now() - (Date.now() % MINUTE_MS),
   seed = 7,
@@ -44,6 +50,7 @@ export function generateLogs(
   const outputs = [
     paths.cloudflare && new Output(paths.cloudflare, cloudflareLine),
     paths.nginx && new Output(paths.nginx, nginxLine),
+    paths.nginxUpstream && new Output(paths.nginxUpstream, nginxUpstreamLine),
   ].filter((o): o is Output => Boolean(o));
   let written = 0;
   for (let minute = from; minute < to; minute += MINUTE_MS) {
@@ -138,4 +145,18 @@ function nginxLine(r: Request): string {
   const time = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
   const request = `${n % 17 ? 'GET' : 'POST'} ${PATHS[n % PATHS.length]} HTTP/2.0`;
   return `${ip(n % 65_536)} - - [${time}] "${request}" ${row.edgeStatus} ${bytesOf(r)} "https://www.shop.example.com/" "${AGENTS[n % AGENTS.length]}"`;
+}
+
+/** The combined line of the request followed by its request time, upstream timings and upstream status. */
+function nginxUpstreamLine(r: Request): string {
+  const { row, n } = r;
+  const ms = 20 + (n % 180);
+  const seconds = (ms / 1000).toFixed(3);
+  // Answered by the origin: its timings and status; a 52x: connected to nothing; else served at the edge.
+  const upstream = row.originStatus
+    ? `0.00${n % 10} ${((ms - 2) / 1000).toFixed(3)} ${seconds} ${row.originStatus}`
+    : row.edgeStatus >= 520 && row.edgeStatus <= 526
+      ? `- - ${seconds} 502`
+      : '- - - -';
+  return `${nginxLine(r)} ${seconds} ${upstream}`;
 }

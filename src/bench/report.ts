@@ -16,9 +16,9 @@ export class Report {
 
   constructor(private readonly lines: number) {}
 
-  generated(lines: number, cloudflareBytes: number, nginxBytes: number): void {
+  generated(lines: number, cloudflareBytes: number, nginxBytes: number, upstreamBytes: number): void {
     this.sections.push(
-      `Input: one day of generated traffic (the demo's model: seven data centers with their own daily peaks, every error group, an origin incident turning an hour of FRA into 52x), ${n(lines)} requests, written as Cloudflare Logpush NDJSON (${mb(cloudflareBytes)}, ${n(cloudflareBytes / lines)} B/line) and as nginx \`combined\` lines (${mb(nginxBytes)}). Both peers and edgestat read the same files, each in a process of its own, timed from start to exit.`,
+      `Input: one day of generated traffic (the demo's model: seven data centers with their own daily peaks, every error group, an origin incident turning an hour of FRA into 52x), ${n(lines)} requests, written as Cloudflare Logpush NDJSON (${mb(cloudflareBytes)}, ${n(cloudflareBytes / lines)} B/line), as nginx \`combined\` lines (${mb(nginxBytes)}) and as nginx lines with request time, upstream timings and upstream status added (${mb(upstreamBytes)}). Both peers and edgestat read the same files, each in a process of its own, timed from start to exit.`,
     );
   }
 
@@ -38,7 +38,7 @@ export class Report {
 
   stdin(r: StdinRun): void {
     this.sections.push(
-      `## Streaming: bounded memory on stdin\n\n${n(r.lines)} lines (${r.gib.toFixed(2)} GiB) piped into \`edgestat ingest -\` in ${r.seconds.toFixed(1)} s (${n(r.linesPerSecond)} lines/s). Resident memory after the first quarter of the run stayed between ${r.steadyRssMiB.min} and ${r.steadyRssMiB.max} MiB (peak ${r.peakRssMiB} MiB): memory is bounded by the distinct per-minute rollup keys, not by the input, so a file larger than RAM ingests the same way (\`--stdin-repeat N\` streams more).`,
+      `## Streaming: bounded memory on stdin\n\n${n(r.lines)} lines (${r.gib.toFixed(2)} GiB) piped into \`edgestat ingest -\` in ${r.seconds.toFixed(1)} s (${n(r.linesPerSecond)} lines/s). Resident memory after the first quarter of the run stayed between ${r.steadyRssMiB.min} and ${r.steadyRssMiB.max} MiB (peak ${r.peakRssMiB} MiB): memory is bounded by the distinct per-minute rollup keys, not by the input, so a file larger than RAM ingests the same way (\`--huge[=GB]\` streams more).`,
     );
   }
 

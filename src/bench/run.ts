@@ -2,8 +2,8 @@
  * `npm run bench`: generates a day of realistic logs and measures edgestat against peers run on
  * the same files in the same run (DuckDB, GoAccess), then writes bench/RESULTS.md.
  * Options: --lines N (default 1,000,000), --stdin-repeat N (passes over the file piped into
- * `ingest -`, default 4), --only case,... (cloudflare, nginx, stdin, query, push, formats,
- * dashboard, clickhouse), --out FILE.
+ * `ingest -`, default 4), --huge[=GB] (stream that much instead, default 10 passes), --only
+ * case,... (cloudflare, nginx, stdin, query, clickhouse, push, formats, dashboard), --out FILE.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,10 @@ import { Report } from './report.js';
 
 const CASES = ['cloudflare', 'nginx', 'stdin', 'query', 'clickhouse', 'push', 'formats', 'dashboard'] as const;
 const { values } = parseArgs({
+  // `--huge` alone takes the default size: parseArgs wants a value for a string option.
+  args: process.argv.slice(2).map((arg) => (arg === '--huge' ? '--huge=' : arg)),
   options: {
+    huge: { type: 'string' },
     lines: { type: 'string', default: '1000000' },
     'stdin-repeat': { type: 'string', default: '4' },
     only: { type: 'string' },
@@ -40,10 +43,11 @@ const report = new Report(lines);
 try {
   const cloudflare = join(dir, 'cloudflare.ndjson');
   const nginx = join(dir, 'access.log');
+  const nginxUpstream = join(dir, 'access-upstream.log');
   log(`generating ${lines.toLocaleString('en-US')} requests as Cloudflare NDJSON and nginx lines in ${dir}`);
-  const generated = generateLogs({ cloudflare, nginx }, lines);
+  const generated = generateLogs({ cloudflare, nginx, nginxUpstream }, lines);
   const cloudflareBytes = statSync(cloudflare).size;
-  report.generated(generated.lines, cloudflareBytes, statSync(nginx).size);
+  report.generated(generated.lines, cloudflareBytes, statSync(nginx).size, statSync(nginxUpstream).size);
 
   let cloudflareRate: number | undefined;
   if (only.has('cloudflare') || only.has('query')) {
@@ -54,12 +58,23 @@ try {
   }
   if (only.has('nginx')) {
     const goaccess = ['/usr/bin/goaccess', '/usr/local/bin/goaccess'].find(existsSync);
-    log(`nginx: edgestat ingest vs ${goaccess ?? 'no GoAccess installed'}`);
-    const runs = await nginxVsGoAccess(nginx, generated.lines, dir, goaccess);
-    report.ingest('nginx combined: edgestat vs GoAccess', runs, 10, 'edgestat ≥ 10× GoAccess');
+    for (const [variant, file, title] of [
+      ['combined', nginx, 'nginx combined'],
+      ['upstream', nginxUpstream, 'nginx with upstream timing'],
+    ] as const) {
+      log(`nginx ${variant}: edgestat ingest vs ${goaccess ?? 'no GoAccess installed'}`);
+      const runs = await nginxVsGoAccess(file, generated.lines, dir, variant, goaccess);
+      report.ingest(`${title}: edgestat vs GoAccess`, runs, 10, 'edgestat ≥ 10× GoAccess');
+    }
   }
   if (only.has('stdin')) {
-    const repeat = Number(values['stdin-repeat']);
+    const repeat =
+      values.huge === undefined
+        ? Number(values['stdin-repeat'])
+        : values.huge === ''
+          ? 10
+          : Math.max(1, Math.ceil((Number(values.huge) * 2 ** 30) / cloudflareBytes));
+    if (!(repeat >= 1)) throw new Error('--huge=GB and --stdin-repeat N take a positive number');
     log(`stdin: ${repeat} passes over the file into edgestat ingest -`);
     report.stdin(await stdinStream(cloudflare, cloudflareBytes, generated.lines, repeat, dir));
   }

@@ -1,7 +1,7 @@
 import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../testing/paths.js';
-import { BENCH_ZONE } from '../generate.js';
+import { BENCH_ZONE, GOACCESS_UPSTREAM_FORMAT, NGINX_UPSTREAM_FORMAT } from '../generate.js';
 import { type Measured, measure } from '../measure.js';
 
 const CLI = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -68,28 +68,41 @@ export async function cloudflareVsDuckDB(file: string, lines: number, dir: strin
   return [run('edgestat ingest (cloudflare)', lines, ours.m), run('DuckDB read_ndjson + GROUP BY', lines, peer)];
 }
 
-/** nginx combined: edgestat against GoAccess (when installed) parsing the same file to a JSON report. */
+/** The nginx files of the bench: nginx's own `combined`, and a proxy's format with upstream fields. */
+const NGINX_VARIANTS = {
+  combined: { edgestat: [], goaccess: ['--log-format=COMBINED'] },
+  upstream: {
+    edgestat: ['--nginx-log-format', NGINX_UPSTREAM_FORMAT],
+    goaccess: [`--log-format=${GOACCESS_UPSTREAM_FORMAT}`, '--date-format=%d/%b/%Y', '--time-format=%T'],
+  },
+} as const;
+
+/** nginx: edgestat against GoAccess (when installed) parsing the same file, in the same format, to a JSON report. */
 export async function nginxVsGoAccess(
   file: string,
   lines: number,
   dir: string,
+  variant: keyof typeof NGINX_VARIANTS,
   goaccess?: string,
 ): Promise<IngestRun[]> {
-  const ours = await edgestatIngest(file, join(dir, 'nginx.duckdb'), [
+  const { edgestat, goaccess: goaccessFormat } = NGINX_VARIANTS[variant];
+  const db = join(dir, `nginx-${variant}.duckdb`);
+  const ours = await edgestatIngest(file, db, [
     '--format',
     'nginx',
     '--zone',
     BENCH_ZONE,
     '--colo',
     'FRA',
+    ...edgestat,
   ]);
   if (ours.accepted !== lines) throw new Error(`edgestat accepted ${ours.accepted} of ${lines} nginx lines`);
-  const runs = [run('edgestat ingest (nginx combined)', lines, ours.m)];
+  const runs = [run(`edgestat ingest (nginx ${variant})`, lines, ours.m)];
   if (goaccess) {
-    const report = join(dir, 'goaccess.json');
-    const peer = await measure(goaccess, [file, '--log-format=COMBINED', '--no-global-config', '-o', report]);
+    const report = join(dir, `goaccess-${variant}.json`);
+    const peer = await measure(goaccess, [file, '--no-global-config', ...goaccessFormat, '-o', report]);
     check(peer, 'goaccess');
-    runs.push(run('GoAccess (COMBINED, JSON report)', lines, peer));
+    runs.push(run(`GoAccess (nginx ${variant}, JSON report)`, lines, peer));
   }
   return runs;
 }
