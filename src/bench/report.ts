@@ -45,8 +45,9 @@ export class Report {
   query(results: QueryLatency[]): void {
     const rows = results.map((q) => `| ${q.name} | ${q.runs} | ${n(q.rows)} | ${q.p50Ms} ms | ${q.p99Ms} ms |`);
     const [ours, peer] = results;
+    const http = results.find((q) => q.name.startsWith('GET'));
     this.sections.push(
-      `## Query latency: 24 h, 1-minute buckets, by status, all data centers\n\n| query | runs | rows | p50 | p99 |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${peer ? `edgestat's whole answer (rows, bucket totals, percentages) takes ${ratio(ours.p50Ms, peer.p50Ms)} the bare GROUP BY at p50.` : ''}`,
+      `## Query latency: 24 h, 1-minute buckets, by status, all data centers\n\n| query | runs | rows | p50 | p99 |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${peer ? `edgestat's whole answer (rows, bucket totals, percentages) takes ${ratio(ours.p50Ms, peer.p50Ms)} the bare GROUP BY at p50.` : ''}${http ? ` Through \`edgestat serve\` (HTTP, JSON encoded and decoded) the same answer takes ${ratio(http.p50Ms, ours.p50Ms)} runQuery's p50.` : ''}`,
     );
   }
 

@@ -14,7 +14,7 @@ import { firstRender, pageWeight } from './cases/dashboard.js';
 import { edgeFormats } from './cases/edge-formats.js';
 import { httpPush } from './cases/http-push.js';
 import { cloudflareVsDuckDB, nginxVsGoAccess, stdinStream, storesIngest } from './cases/ingest.js';
-import { queryLatency } from './cases/query.js';
+import { httpQueryLatency, queryLatency } from './cases/query.js';
 import { generateLogs } from './generate.js';
 import { Report } from './report.js';
 
@@ -80,7 +80,9 @@ try {
   }
   if (only.has('query')) {
     log('query: 24 h, 1-minute buckets, by status, all data centers');
-    report.query(await queryLatency(`duckdb:${join(dir, 'edgestat.duckdb')}`, generated.from, generated.to));
+    const db = join(dir, 'edgestat.duckdb');
+    const latencies = await queryLatency(`duckdb:${db}`, generated.from, generated.to);
+    report.query([...latencies, await httpQueryLatency(db, generated.from, generated.to)]);
   }
   if (only.has('clickhouse')) {
     const missing = clickhouseMissing();

@@ -73,7 +73,8 @@ function logpushBatch(lines: number): Buffer {
   return gzipSync(`${out.join('\n')}\n`);
 }
 
-async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
+/** Resolves once a spawned `edgestat serve` answers /healthz; fails if it exits first. */
+export async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error('edgestat serve exited before it was ready');
     try {
