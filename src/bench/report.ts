@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
 import type { FirstRender, PageWeight } from './cases/dashboard.js';
 import type { EdgeFormatResult } from './cases/edge-formats.js';
@@ -9,6 +10,16 @@ const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+
+/** The distribution's name from /etc/os-release, followed by a comma, or nothing. */
+function distribution(): string {
+  try {
+    const name = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1];
+    return name ? `${name}, ` : '';
+  } catch {
+    return '';
+  }
+}
 
 /** bench/RESULTS.md, section by section as the cases finish. */
 export class Report {
@@ -98,7 +109,7 @@ export class Report {
 
   markdown(): string {
     const cpu = cpus();
-    const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${type()} ${release()}, Node.js ${process.version}`;
+    const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${distribution()}${type()} ${release()}, Node.js ${process.version}`;
     return `# Benchmark results\n\nWritten by \`npm run bench\` (\`--lines ${this.lines}\`) on ${new Date().toISOString().slice(0, 10)}.\nMachine: ${machine}. The machine is shared and noisy: compare the ratios, measured in the same run, more than the absolute figures.\n\n${this.sections.join('\n\n')}\n`;
   }
 }
