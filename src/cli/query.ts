@@ -3,6 +3,7 @@ import { answerToCsv } from '../query/csv.js';
 import { toStatusQuery } from '../query/params.js';
 import { runQuery } from '../query/run.js';
 import type { QueryAnswer } from '../query/spec.js';
+import { queryServer } from './query-remote.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
 import { textTable } from './table.js';
 
@@ -18,6 +19,8 @@ interface QueryFlags extends StoreOptions {
   host?: string;
   json?: boolean;
   csv?: boolean;
+  server?: string;
+  token?: string;
 }
 
 export function registerQuery(program: Command): void {
@@ -35,20 +38,42 @@ export function registerQuery(program: Command): void {
       .option('--group <groups>', 'only these groups: success,edge,origin,503,52x,excluded')
       .option('--host <host>', 'only this host')
       .option('--json', 'print the answer as JSON')
-      .option('--csv', 'print the answer as CSV'),
+      .option('--csv', 'print the answer as CSV')
+      .option('--server <url>', 'ask a running edgestat serve (its API rules apply) instead of opening the store')
+      .option('--token <token>', 'with --server: an analytics:read token (env EDGESTAT_TOKEN)'),
   ).action(async (flags: QueryFlags) => {
     if (flags.json && flags.csv) throw new Error('give either --json or --csv, not both');
-    const query = toStatusQuery(flags);
-    const store = await storeFrom(flags);
-    try {
-      const answer = await runQuery(store, query);
-      if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
-      else if (flags.csv) process.stdout.write(answerToCsv(answer));
-      else process.stdout.write(`${readable(answer)}\n`);
-    } finally {
-      await store.close();
-    }
+    const answer = flags.server ? await askServer(flags.server, flags) : await readStore(flags);
+    if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
+    else if (flags.csv) process.stdout.write(answerToCsv(answer));
+    else process.stdout.write(`${readable(answer)}\n`);
   });
+}
+
+/**
+ * The store read directly: the operator's own tool, so it answers every breakdown a zone's data
+ * holds, whatever the zone's plan (the API, and `--server`, apply plans).
+ */
+async function readStore(flags: QueryFlags): Promise<QueryAnswer> {
+  const query = toStatusQuery(flags);
+  const store = await storeFrom(flags, { mustExist: true });
+  try {
+    return await runQuery(store, query);
+  } finally {
+    await store.close();
+  }
+}
+
+function askServer(server: string, flags: QueryFlags): Promise<QueryAnswer> {
+  if (flags.store || flags.db) throw new Error('give either --server or --store/--db, not both');
+  // Validated here too, so that a typo is reported the same way with or without --server.
+  toStatusQuery(flags);
+  const { zone, from, to, bucket, by, colo, status, group, host } = flags;
+  return queryServer(
+    server,
+    { zone, from, to, bucket, by, colo, status, group, host },
+    flags.token ?? process.env.EDGESTAT_TOKEN,
+  );
 }
 
 function readable(answer: QueryAnswer): string {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { repoRoot, tempDir } from '../testing/paths.js';
 import { seed, type TestApp, testApp, times } from './testing.js';
 
@@ -285,6 +286,94 @@ describe('status-codes API and query CLI', () => {
       );
       assert.equal(`${api}\n`, cli);
       assert.ok(JSON.parse(api).rows.length >= 5);
+    } finally {
+      await t.destroy();
+    }
+  });
+});
+
+describe('query CLI against a running server (--server) and on the store', () => {
+  const CLI = join(repoRoot, 'dist/cli/main.js');
+  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, 'query', ...args]);
+  const args = ['--zone', ZONE, '--from', '2026-11-24T10:00:00Z', '--to', '2026-11-24T11:00:00Z', '--bucket', '1h'];
+  let t: TestApp;
+  let url: string;
+  before(async () => {
+    t = await testApp();
+    await seedShop(t);
+    url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(() => t.destroy());
+
+  it('--server prints what the API answers, while serve holds the store', async () => {
+    const api = (await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${RANGE}&bucket=1h&by=status,colo`)).body;
+    const { stdout } = await cli('--server', url, ...args, '--by', 'status,colo', '--json');
+    assert.equal(stdout, `${api}\n`);
+    assert.equal(JSON.parse(stdout).rows.length, 5);
+  });
+
+  it('--server applies the plan rule of the API: no data center rows for a free zone', async () => {
+    await t.store.setZonePlan(ZONE, 'free');
+    try {
+      const api = await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${RANGE}&by=colo`);
+      assert.equal(api.statusCode, 403);
+      await assert.rejects(cli('--server', url, ...args, '--by', 'colo', '--json'), (err: { stderr: string }) => {
+        assert.match(err.stderr, /answered 403 plan_required/);
+        return true;
+      });
+    } finally {
+      await t.store.setZonePlan(ZONE, 'enterprise');
+    }
+  });
+
+  it('on a missing file says where to look and creates nothing', async () => {
+    const missing = join(t.dir, 'nothing-here.duckdb');
+    await assert.rejects(cli('--db', missing, ...args), (err: { stderr: string; code: number }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /no DuckDB file at .*nothing-here\.duckdb.*--server/);
+      return true;
+    });
+    assert.equal(existsSync(missing), false);
+  });
+});
+
+describe("query CLI on the store (the operator's tool)", () => {
+  it('answers the data center breakdown of a free zone, which the API refuses', async () => {
+    const t = await testApp();
+    try {
+      await seedShop(t);
+      await t.store.setZonePlan(ZONE, 'free');
+      const api = await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${RANGE}&by=colo`);
+      assert.equal(api.json().error.code, 'plan_required');
+      await t.close();
+      const out = execFileSync(
+        process.execPath,
+        [
+          join(repoRoot, 'dist/cli/main.js'),
+          'query',
+          '--db',
+          t.dbPath,
+          '--zone',
+          ZONE,
+          '--by',
+          'colo',
+          '--json',
+          '--from',
+          '2026-11-24T10:00:00Z',
+          '--to',
+          '2026-11-24T11:00:00Z',
+          '--bucket',
+          '1h',
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.deepEqual(
+        JSON.parse(out).rows.map((r: { colo: string; requests: number }) => [r.colo, r.requests]),
+        [
+          ['FRA', 8],
+          ['SJC', 3],
+        ],
+      );
     } finally {
       await t.destroy();
     }

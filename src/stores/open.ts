@@ -9,7 +9,12 @@ export const DEFAULT_DB = './edgestat.duckdb';
  * bare file path, or `clickhouse://HOST:8123/DATABASE` (the database is created if missing).
  */
 export async function openStore(url: string = `duckdb:${DEFAULT_DB}`): Promise<Store> {
-  if (/^clickhouse:\/\//.test(url)) return ClickHouseStore.open(url);
-  const path = url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
-  return DuckDBStore.open(path);
+  const path = duckdbPath(url);
+  return path === undefined ? ClickHouseStore.open(url) : DuckDBStore.open(path);
+}
+
+/** The DuckDB file a store URL names (the default file when there is no URL); undefined for ClickHouse. */
+export function duckdbPath(url: string = `duckdb:${DEFAULT_DB}`): string | undefined {
+  if (/^clickhouse:\/\//.test(url)) return undefined;
+  return url.startsWith('duckdb:') ? url.slice('duckdb:'.length) : url;
 }
