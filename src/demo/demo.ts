@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../config/config.js';
 import { MINUTE_MS } from '../rollup/rollup.js';
+import { assertPortFree } from '../server/port-free.js';
 import { startServer } from '../server/serve.js';
 import { DuckDBStore } from '../stores/duckdb/duckdb-store.js';
 import type { Plan } from '../stores/store.js';
@@ -62,6 +63,7 @@ function demoZones(now: number, perMinute: number): { traffic: ZoneTraffic; plan
  * start function, and keeps pushing live traffic through the push ingest API.
  */
 export async function runDemo(options: DemoOptions): Promise<RunningDemo> {
+  await assertPortFree(options.host, options.port);
   const tempDir = options.db ? undefined : mkdtempSync(join(tmpdir(), 'edgestat-demo-'));
   const db = options.db ?? join(tempDir!, 'demo.duckdb');
   if (existsSync(db)) {
