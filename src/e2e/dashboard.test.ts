@@ -38,6 +38,8 @@ const REQUESTS: Partial<NormalizedRequest>[] = [
   ...times(2, { ts: minuteAgo(60), colo: 'SJC', edgeStatus: 499 }),
   ...times(7, { ts: minuteAgo(60), colo: 'SJC', edgeStatus: 200, originStatus: 200 }),
   { zone: FREE_ZONE, host: FREE_ZONE, ts: minuteAgo(30), colo: 'AMS', edgeStatus: 200, originStatus: 200 },
+  // In the first, partial minute of the last 24 hours: its bucket is whole in every panel.
+  ...times(9, { ts: minuteAgo(24 * 60) + 1, colo: 'FRA', edgeStatus: 200, originStatus: 200 }),
 ];
 /** The display codes of REQUESTS for ZONE, worked out by hand (1020 shows as 403). */
 const ALL_CODES = ['200', '403', '404', '499', '503', '522'];
@@ -107,8 +109,15 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
 
   it("shows in the table the API's counts and percentages, bucket by bucket", async () => {
     const shown = await tableRows(page);
-    assert.equal(shown.length, 8);
+    assert.equal(shown.length, 9);
     assert.deepEqual(byKey(shown), byKey(await apiRows(server.url, '')));
+  });
+
+  it('shows a Total card equal to the sum of the table, the first partial minute included', async () => {
+    const total = await page.$eval('.card-value', (el) => Number(el.getAttribute('data-requests')));
+    const sum = (await tableRows(page)).reduce((n, r) => n + r.requests, 0);
+    assert.equal(sum, REQUESTS.filter((r) => r.zone === ZONE).length);
+    assert.equal(total, sum);
   });
 
   it('hides a code from chart and table when its legend entry is pressed, and restores it', async () => {

@@ -1,6 +1,6 @@
 import { GROUPS, type Group } from '../classify/rules.js';
 import { BUCKET_NAMES, BUCKETS, type BucketName, DIMENSIONS, type Dimension, type StatusQuery } from './spec.js';
-import { autoBucket, parseTime } from './time.js';
+import { autoBucket, bucketStart, parseTime } from './time.js';
 
 /** A query parameter that cannot be read: names the parameter and says what is allowed. */
 export class QueryParamError extends Error {
@@ -52,7 +52,9 @@ export function toStatusQuery(raw: RawStatusQuery, now: number = Date.now()): St
     );
   }
   const bucket = bucketParam(raw.bucket, from, to);
-  const query: StatusQuery = { zone, from, to, bucket, by: byParam(raw.by) };
+  // Every answer (status codes, summary, data centers) starts on a bucket boundary, so that its
+  // first bucket is whole and the totals of one range agree across answers.
+  const query: StatusQuery = { zone, from: bucketStart(from, bucket), to, bucket, by: byParam(raw.by) };
   const colos = listParam(raw.colo).map((colo) => nameParam('colo', colo));
   if (colos.length) query.colos = colos;
   const statuses = listParam(raw.status).flatMap(statusParam);

@@ -257,6 +257,25 @@ describe('plans', () => {
   });
 });
 
+describe('one range, one total', () => {
+  it('the summary counts what the status-codes rows add up to when from is inside a bucket', async () => {
+    const t = await testApp();
+    try {
+      await seedShop(t);
+      // From 10:00:30 with 1m buckets: the first bucket starts at 10:00 and holds its whole minute.
+      const range = 'from=2026-11-24T10:00:30Z&to=2026-11-24T11:00:00Z&bucket=1m';
+      const rows = (await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${range}`)).json().rows;
+      const summary = (await t.app.inject(`/api/v1/zones/${ZONE}/summary?${range}`)).json();
+      const sum = rows.reduce((n: number, r: { requests: number }) => n + r.requests, 0);
+      assert.equal(sum, 11);
+      assert.equal(summary.requests, sum);
+      assert.equal(summary.from, '2026-11-24T10:00:00.000Z');
+    } finally {
+      await t.destroy();
+    }
+  });
+});
+
 describe('status-codes API and query CLI', () => {
   it('answer exactly the same JSON for the same arguments', async () => {
     const t = await testApp();

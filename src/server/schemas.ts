@@ -17,14 +17,18 @@ const time = (what: string, fallback: string) =>
 const list = (what: string) => Type.Optional(Type.String({ description: `${what} (comma-separated)` }));
 
 export const RangeQuery = {
-  from: time('Start (inclusive)', '-24h'),
+  from: time('Start (inclusive; moved back to the start of its bucket)', '-24h'),
   to: time('End (exclusive)', 'now'),
+  bucket: Type.Optional(
+    Type.Enum(['auto', '1m', '5m', '15m', '1h', '1d'], {
+      description: 'Bucket size; the range starts on a bucket boundary, so give answers of one view the same bucket',
+    }),
+  ),
 };
 
 export const StatusCodesQuery = Type.Object(
   {
     ...RangeQuery,
-    bucket: Type.Optional(Type.Enum(['auto', '1m', '5m', '15m', '1h', '1d'], { description: 'Bucket size' })),
     by: list('Group by: status, group, colo, host, source; default status; empty for totals per bucket'),
     colo: list('Only these data centers (enterprise plan)'),
     status: list('Only these display statuses: codes (404) or classes (5xx)'),

@@ -111,14 +111,11 @@ async function load(quiet = false): Promise<void> {
     const zoneAnswer = zoneInfo?.zone === state.zone ? Promise.resolve(zoneInfo) : api.zone(state.zone, signal);
     // A data center filter needs the entitlement first; without one, everything is asked at once.
     const entitled = state.colos.length ? (await zoneAnswer).features.coloBreakdown : false;
-    const range = rangeParams(state);
+    // One bucket for every panel: each answer's range starts on its boundary, so their totals agree.
+    const range = { ...rangeParams(state), bucket: effectiveBucket(state) };
     const colo = entitled ? state.colos.join(',') : undefined;
     const group = state.tab === 'all' ? undefined : state.tab;
-    const codes = api.statusCodes(
-      state.zone,
-      { ...range, bucket: effectiveBucket(state), by: 'status', group, colo },
-      signal,
-    );
+    const codes = api.statusCodes(state.zone, { ...range, by: 'status', group, colo }, signal);
     const summary = api.summary(state.zone, { ...range, colo }, signal);
     zoneInfo = await zoneAnswer;
     const coloAnswer = zoneInfo.features.coloBreakdown ? api.colos(state.zone, range, signal) : undefined;
