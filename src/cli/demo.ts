@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../demo/demo.js';
 
 interface DemoFlags {
   db?: string;
@@ -33,6 +32,7 @@ export function registerDemo(program: Command): void {
     .action(async (flags: DemoFlags) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log('edgestat demo: generating traffic...');
+      const { runDemo } = await import('../demo/demo.js');
       const demo = await runDemo({
         db: flags.db,
         force: flags.force,

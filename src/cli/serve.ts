@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { envOverrides, loadConfig, type ServeConfig, withOverrides } from '../config/config.js';
-import { startServer } from '../server/serve.js';
+import type { ServeConfig } from '../config/config.js';
 import type { StoreOptions } from './store-options.js';
 import { withStoreOptions } from './store-options.js';
 
@@ -25,6 +24,9 @@ export function registerServe(program: Command): void {
       port: flags.port === undefined ? undefined : Number(flags.port),
       store: flags.store ?? (flags.db ? `duckdb:${flags.db}` : undefined),
     };
+    // The HTTP server's modules (and its config schema) load only for this command: the CLI starts fast without them.
+    const { envOverrides, loadConfig, withOverrides } = await import('../config/config.js');
+    const { startServer } = await import('../server/serve.js');
     const config = withOverrides(loadConfig(flags.config), envOverrides(), fromFlags);
     const server = await startServer(config);
     let signals = 0;

@@ -1,5 +1,3 @@
-import { ClickHouseStore } from './clickhouse/clickhouse-store.js';
-import { DuckDBStore } from './duckdb/duckdb-store.js';
 import type { Store } from './store.js';
 
 export const DEFAULT_DB = './edgestat.duckdb';
@@ -10,7 +8,9 @@ export const DEFAULT_DB = './edgestat.duckdb';
  */
 export async function openStore(url: string = `duckdb:${DEFAULT_DB}`): Promise<Store> {
   const path = duckdbPath(url);
-  return path === undefined ? ClickHouseStore.open(url) : DuckDBStore.open(path);
+  // Each store's client is loaded when it is used: a command starts without loading both.
+  if (path === undefined) return (await import('./clickhouse/clickhouse-store.js')).ClickHouseStore.open(url);
+  return (await import('./duckdb/duckdb-store.js')).DuckDBStore.open(path);
 }
 
 /** The DuckDB file a store URL names (the default file when there is no URL); undefined for ClickHouse. */
