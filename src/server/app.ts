@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -69,6 +70,9 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
     if (closing) reply.header('connection', 'close');
   });
   installAuth(app, auth);
+  // Answers (a 24 h view is megabytes of JSON) go compressed to clients that accept br or gzip.
+  // Request bodies are left alone: the push route decodes Content-Encoding itself, within its limits.
+  await app.register(fastifyCompress, { globalDecompression: false, encodings: ['br', 'gzip'] });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { repoRoot, tempDir } from '../testing/paths.js';
 import { seed, type TestApp, testApp, times } from './testing.js';
 
@@ -254,6 +255,36 @@ describe('plans', () => {
       ],
     );
     await t.store.setZonePlan(ZONE, 'free');
+  });
+});
+
+describe('compressed answers', () => {
+  it('sends status codes as br or gzip to clients that accept them, the same JSON once decoded', async () => {
+    const t = await testApp();
+    try {
+      // 40 hosts: an answer over the 1 KiB below which compressing is not worth it.
+      const hosts = Array.from({ length: 40 }, (_, i) => ({
+        zone: ZONE,
+        host: `h${i}.shop.example`,
+        ts: T0 + i * MIN,
+        colo: 'FRA',
+        edgeStatus: 200,
+        originStatus: 200,
+      }));
+      await seed(t.store, 'hosts', hosts);
+      const path = `/api/v1/zones/${ZONE}/status-codes?${RANGE}&bucket=1m&by=status,colo,host`;
+      const plain = await t.app.inject(path);
+      assert.ok(plain.body.length > 2048);
+      assert.equal(plain.headers['content-encoding'], undefined);
+      const gzip = await t.app.inject({ url: path, headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(gzip.headers['content-encoding'], 'gzip');
+      assert.equal(gunzipSync(gzip.rawPayload).toString(), plain.body);
+      const br = await t.app.inject({ url: path, headers: { 'accept-encoding': 'br, gzip' } });
+      assert.equal(br.headers['content-encoding'], 'br');
+      assert.equal(brotliDecompressSync(br.rawPayload).toString(), plain.body);
+    } finally {
+      await t.destroy();
+    }
   });
 });
 
