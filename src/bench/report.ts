@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
+import type { CliStart } from './cases/cli-start.js';
 import type { FirstRender, PageWeight } from './cases/dashboard.js';
 import type { EdgeFormatResult } from './cases/edge-formats.js';
 import type { HttpPushResult } from './cases/http-push.js';
@@ -73,6 +74,22 @@ export class Report {
     const q = queries.map((x) => `| ${x.name} | ${x.runs} | ${n(x.rows)} | ${x.p50Ms} ms | ${x.p99Ms} ms |`);
     this.sections.push(
       `## ClickHouse next to DuckDB\n\nThe Cloudflare file into each store through \`edgestat ingest --store\` (ClickHouse: Debian's 18.16 on this machine, started for the run), then the 24 h query.\n\n| run | lines | time | lines/s | peak RSS |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n| query | runs | rows | p50 | p99 |\n|---|---:|---:|---:|---:|\n${q.join('\n')}\n\nClickHouse ingests at ${ratio(click.linesPerSecond, duck.linesPerSecond)} and answers at ${ratio(duckQuery.p50Ms, clickQuery.p50Ms)} the speed of DuckDB (p50) on this one machine; what ClickHouse adds is many processes and machines on one store, not speed per process.`,
+    );
+  }
+
+  cliStart(results: CliStart[]): void {
+    const peer = results[0].p50Ms;
+    const rows = results.map(
+      (r) => `| ${r.name} | ${r.p50Ms.toFixed(0)} ms | ${r.p90Ms.toFixed(0)} ms | ${ratio(r.p50Ms, peer)} |`,
+    );
+    this.sections.push(
+      `## CLI start
+
+Whole process, p50 and p90 of 15 runs. Goal: \`edgestat --help\` and \`edgestat query\` ≤ 150 ms.
+
+| command | p50 | p90 | × node -e 0 |
+|---|---:|---:|---:|
+${rows.join('\n')}`,
     );
   }
 

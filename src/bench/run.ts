@@ -3,22 +3,23 @@
  * the same files in the same run (DuckDB, GoAccess), then writes bench/RESULTS.md.
  * Options: --lines N (default 1,000,000), --stdin-repeat N (passes over the file piped into
  * `ingest -`, default 4), --huge[=GB] (stream that much instead, default 10 passes), --only
- * case,... (cloudflare, nginx, stdin, query, clickhouse, push, formats, dashboard), --out FILE.
+ * case,... (cloudflare, nginx, stdin, query, clickhouse, push, formats, dashboard, cli), --out FILE.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clickhouseMissing, startClickHouse } from '../testing/clickhouse.js';
 import { repoRoot, tempDir } from '../testing/paths.js';
+import { cliStart } from './cases/cli-start.js';
 import { firstRender, pageWeight } from './cases/dashboard.js';
 import { edgeFormats } from './cases/edge-formats.js';
 import { httpPush } from './cases/http-push.js';
 import { cloudflareVsDuckDB, nginxVsGoAccess, stdinStream, storesIngest } from './cases/ingest.js';
 import { httpQueryLatency, queryLatency } from './cases/query.js';
-import { generateLogs } from './generate.js';
+import { BENCH_ZONE, generateLogs } from './generate.js';
 import { Report } from './report.js';
 
-const CASES = ['cloudflare', 'nginx', 'stdin', 'query', 'clickhouse', 'push', 'formats', 'dashboard'] as const;
+const CASES = ['cloudflare', 'nginx', 'stdin', 'query', 'clickhouse', 'push', 'formats', 'dashboard', 'cli'] as const;
 const { values } = parseArgs({
   // `--huge` alone takes the default size: parseArgs wants a value for a string option.
   args: process.argv.slice(2).map((arg) => (arg === '--huge' ? '--huge=' : arg)),
@@ -83,6 +84,12 @@ try {
     const db = join(dir, 'edgestat.duckdb');
     const latencies = await queryLatency(`duckdb:${db}`, generated.from, generated.to);
     report.query([...latencies, await httpQueryLatency(db, generated.from, generated.to)]);
+  }
+  if (only.has('cli')) {
+    log('cli: start time of edgestat --help and edgestat query next to node -e 0');
+    const db = join(dir, 'edgestat.duckdb');
+    if (!existsSync(db)) throw new Error('--only cli needs the query case too (it queries its store)');
+    report.cliStart(cliStart(db, BENCH_ZONE));
   }
   if (only.has('clickhouse')) {
     const missing = clickhouseMissing();
