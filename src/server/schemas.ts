@@ -122,7 +122,7 @@ export const ColosAnswer = Type.Object({
   truncated: Type.Optional(
     Type.Boolean({ description: 'Present when there are more data centers than `limit`: the busiest are given' }),
   ),
-  limit: Type.Optional(Type.Integer({ description: 'Data centers an answer holds at most (1,000)' })),
+  limit: Type.Optional(Type.Integer({ description: 'Data centers an answer holds at most (2,000)' })),
   colos: Type.Array(
     Type.Object({ colo: Type.String(), requests: Type.Integer(), bytes: Type.Integer(), groups: GroupCounts }),
   ),

@@ -17,8 +17,11 @@ import {
 } from '../schemas.js';
 
 const read = { access: { scope: 'analytics:read' as const } };
-/** Data centers in one /colos answer at most: those with the most requests, flagged `truncated`. */
-export const MAX_COLOS = 1000;
+/**
+ * Data centers in one /colos answer at most: those with the most requests, flagged `truncated`.
+ * Twice the default ingest cap, so that a day's colos and "(Other)" always fit.
+ */
+export const MAX_COLOS = 2000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const zeroGroups = () => Object.fromEntries(GROUPS.map((g) => [g, 0])) as Record<Group, number>;
 
