@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { OVERFLOW_VALUE } from '../ingest/cardinality.js';
-import { MINUTE_MS, type RollupRow } from '../rollup/rollup.js';
+import { MINUTE_MS } from '../rollup/rollup.js';
+import { distinctColoRows } from '../testing/rows.js';
 import { METRIC_COLOS_PER_ZONE } from './metric-labels.js';
 import { MAX_COLOS } from './routes/query.js';
 import { type TestApp, testApp } from './testing.js';
@@ -112,20 +113,14 @@ describe('a million data centers cannot take the server down', { timeout: 300_00
   it('cuts answers over data stored before the caps: /colos to the busiest 1,000, status-codes to 100,000 rows', async () => {
     // 100,500 colos in one minute, written past the ingest guard, as a store from before the caps holds them.
     const minute = T0 + 30 * MINUTE_MS;
-    const stored: RollupRow[] = Array.from({ length: 100_500 }, (_, i) => ({
-      minute,
-      zone: 'old.test',
-      host: 'old.test',
-      colo: `Y${i}`,
-      edgeStatus: 200,
-      status: 200,
-      originStatus: 200,
-      group: 'success',
-      source: 'edge',
-      // The first colos are the busiest: they are the ones /colos keeps.
-      requests: i < MAX_COLOS ? 10 : 1,
-      bytes: 1,
-    }));
+    // The first colos are the busiest: they are the ones /colos keeps.
+    const stored = distinctColoRows(
+      'old.test',
+      100_500,
+      'Y',
+      () => minute,
+      (i) => (i < MAX_COLOS ? 10 : 1),
+    );
     const batch = await t.store.openBatch();
     await batch.append(stored);
     await batch.commit({ key: 'before-the-caps', hint: '', source: 'test', accepted: 0, rejected: 0 });
