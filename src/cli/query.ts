@@ -42,6 +42,11 @@ export function registerQuery(program: Command): void {
     const store = await storeFrom(flags);
     try {
       const answer = await runQuery(store, query);
+      if (answer.truncated) {
+        process.stderr.write(
+          `warning: only the first ${answer.limit} rows: narrow the range, take a larger bucket or filter\n`,
+        );
+      }
       if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
       else if (flags.csv) process.stdout.write(answerToCsv(answer));
       else process.stdout.write(`${readable(answer)}\n`);
