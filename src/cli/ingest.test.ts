@@ -155,22 +155,8 @@ describe('edgestat ingest cardinality caps', () => {
     const run = edgestat(['ingest', '--db', db, '--max-colos-per-day', '2', file]);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /folded\s+3 requests' colo, 0 requests' host into "\(Other\)"/);
-    const query = edgestat([
-      'query',
-      '--db',
-      db,
-      '--zone',
-      'example.com',
-      '--from',
-      '2026-11-24T09:00:00Z',
-      '--to',
-      '2026-11-24T10:00:00Z',
-      '--bucket',
-      '1h',
-      '--by',
-      'colo',
-      '--json',
-    ]);
+    const range = '--zone example.com --from 2026-11-24T09:00:00Z --to 2026-11-24T10:00:00Z --bucket 1h';
+    const query = edgestat(['query', '--db', db, ...range.split(' '), '--by', 'colo', '--json']);
     const rows = JSON.parse(query.stdout).rows.map((r: { colo: string; requests: number }) => [r.colo, r.requests]);
     assert.deepEqual(rows, [
       ['(Other)', 3],
