@@ -45,6 +45,12 @@ interface ZoneDay {
   evicted?: boolean;
 }
 
+/** The values one batch let into a zone's day, counted by the guard once the batch commits. */
+interface Added {
+  colo: Set<string>;
+  host: Set<string>;
+}
+
 interface KnownZones {
   names: Set<string>;
   /** The store held at least as many zones as the cap when seeded: a zone outside `names` may still exist there. */
@@ -125,7 +131,7 @@ export class CardinalityGuard {
   }
 
   /** Adds what a committed batch let in, then forgets old days past the budget. */
-  remember(pending: Map<ZoneDay, ZoneDay>, zones: Set<string>, known: KnownZones | undefined): void {
+  remember(pending: Map<ZoneDay, Added>, zones: Set<string>, known: KnownZones | undefined): void {
     for (const [entry, added] of pending) {
       if (entry.evicted) continue;
       for (const set of ['colo', 'host'] as const) {
@@ -153,7 +159,7 @@ export class CardinalitySession {
   readonly folded: Folded = { colo: 0, host: 0 };
   /** Rows left out because their zone is new and the store is full: requests, zones, the first zones' names. */
   readonly refused = { requests: 0, zones: 0, examples: [] as string[] };
-  private readonly pending = new Map<ZoneDay, ZoneDay>();
+  private readonly pending = new Map<ZoneDay, Added>();
   private readonly pendingZones = new Set<string>();
   private readonly zoneVerdicts = new Map<string, boolean>();
   private lookups = 0;
@@ -188,7 +194,7 @@ export class CardinalitySession {
       const entry = entries.get(`${row.zone}\u0000${row.minute - (row.minute % DAY_MS)}`)!;
       let added = this.pending.get(entry);
       if (!added) {
-        added = { colo: new Set(), host: new Set(), ready: entry.ready };
+        added = { colo: new Set(), host: new Set() };
         this.pending.set(entry, added);
       }
       const colo = allow(row.colo, entry.colo, added.colo, limits.colosPerZoneDay);
