@@ -51,6 +51,11 @@ interface Added {
   host: Set<string>;
 }
 
+interface Place {
+  entry: ZoneDay;
+  added: Added;
+}
+
 interface KnownZones {
   names: Set<string>;
   /** The store held at least as many zones as the cap when seeded: a zone outside `names` may still exist there. */
@@ -171,32 +176,40 @@ export class CardinalitySession {
   async admit(rows: RollupRow[]): Promise<RollupRow[]> {
     const { limits } = this.guard;
     this.known ??= await this.guard.knownZones();
-    const zoneOk = new Map<string, boolean>();
-    for (const row of rows) {
-      if (!zoneOk.has(row.zone)) zoneOk.set(row.zone, await this.admitZone(row.zone));
-    }
-    const entries = new Map<string, ZoneDay>();
-    for (const row of rows) {
-      if (!zoneOk.get(row.zone)) continue;
+    // Each row's (zone, day), or undefined for a refused zone. Rows come grouped by minute and
+    // zone: the last one is kept to skip building a key per row.
+    const places: Array<Place | undefined> = new Array(rows.length);
+    const seen = new Map<string, Place | undefined>();
+    let lastZone = '';
+    let lastDay = Number.NaN;
+    let last: Place | undefined;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
       const day = row.minute - (row.minute % DAY_MS);
-      const key = `${row.zone}\u0000${day}`;
-      if (!entries.has(key)) entries.set(key, this.guard.zoneDay(row.zone, day));
+      if (day !== lastDay || row.zone !== lastZone) {
+        const key = `${row.zone}\u0000${day}`;
+        if (seen.has(key)) last = seen.get(key);
+        else {
+          last = (await this.admitZone(row.zone)) ? this.place(row.zone, day) : undefined;
+          seen.set(key, last);
+        }
+        lastZone = row.zone;
+        lastDay = day;
+      }
+      places[i] = last;
     }
-    await Promise.all([...entries.values()].map((e) => e.ready));
+    await Promise.all([...seen.values()].map((place) => place?.entry.ready));
 
     const out: RollupRow[] = [];
     const merged = new Map<string, RollupRow>();
-    for (const row of rows) {
-      if (!zoneOk.get(row.zone)) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const place = places[i];
+      if (!place) {
         this.refused.requests += row.requests;
         continue;
       }
-      const entry = entries.get(`${row.zone}\u0000${row.minute - (row.minute % DAY_MS)}`)!;
-      let added = this.pending.get(entry);
-      if (!added) {
-        added = { colo: new Set(), host: new Set() };
-        this.pending.set(entry, added);
-      }
+      const { entry, added } = place;
       const colo = allow(row.colo, entry.colo, added.colo, limits.colosPerZoneDay);
       const host = allow(row.host, entry.host, added.host, limits.hostsPerZoneDay);
       if (colo && host) {
@@ -217,6 +230,17 @@ export class CardinalitySession {
       }
     }
     return out;
+  }
+
+  /** A zone's day as the guard knows it, with what this batch added to it. */
+  private place(zone: string, day: number): Place {
+    const entry = this.guard.zoneDay(zone, day);
+    let added = this.pending.get(entry);
+    if (!added) {
+      added = { colo: new Set(), host: new Set() };
+      this.pending.set(entry, added);
+    }
+    return { entry, added };
   }
 
   /** The batch committed: what it let in now counts for every later batch. */
