@@ -15,7 +15,7 @@ export interface Measured {
 }
 
 /** One field of /proc/PID/status in MiB, or undefined once the process is gone. */
-function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+export function procStatusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
+import type { CardinalityScenario } from './cases/cardinality.js';
 import type { CliStart } from './cases/cli-start.js';
 import type { FirstRender, PageWeight } from './cases/dashboard.js';
 import type { EdgeFormatResult } from './cases/edge-formats.js';
@@ -121,6 +122,19 @@ ${rows.join('\n')}`,
       : 'No Chromium: first render not measured.';
     this.sections.push(
       `## Dashboard\n\n| what loads | files | raw | gzip | brotli |\n|---|---:|---:|---:|---:|\n${rows.join('\n')}\n\n${first}`,
+    );
+  }
+
+  cardinality(scenarios: CardinalityScenario[]): void {
+    const rows = scenarios.flatMap((s) =>
+      s.answers.map(
+        (a) =>
+          `| ${s.name} | ${a.endpoint} | ${a.runs} | ${a.p50Ms} ms | ${a.p99Ms} ms | ${kB(a.bytes)} | ${n(s.rssMiB)} MiB (peak ${n(s.peakRssMiB)}) |`,
+      ),
+    );
+    const held = scenarios.map((s) => `${s.name}: ${n(s.colos)} colos written, /colos lists ${n(s.storedColos)}`);
+    this.sections.push(
+      `## Cardinality: ${n(scenarios[0]?.colos ?? 0)} distinct data centers\n\nEach line a new \`EdgeColoCode\`, to a real \`edgestat serve\`: pushed over HTTP (the ingest cap keeps 1,000 per zone and day and folds the rest into "(Other)"), and written straight into the store (a file from before the caps). ${held.join('; ')}.\n\n| data | answer | runs | p50 | p99 | size | server RSS |\n|---|---|---:|---:|---:|---:|---:|\n${rows.join('\n')}`,
     );
   }
 

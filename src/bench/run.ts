@@ -3,13 +3,15 @@
  * the same files in the same run (DuckDB, GoAccess), then writes bench/RESULTS.md.
  * Options: --lines N (default 1,000,000), --stdin-repeat N (passes over the file piped into
  * `ingest -`, default 4), --huge[=GB] (stream that much instead, default 10 passes), --only
- * case,... (cloudflare, nginx, stdin, query, clickhouse, push, formats, dashboard, cli), --out FILE.
+ * case,... (cloudflare, nginx, stdin, query, clickhouse, push, formats, dashboard, cardinality,
+ * cli), --colos N (distinct data centers of `cardinality`, default 100,000), --out FILE.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clickhouseMissing, startClickHouse } from '../testing/clickhouse.js';
 import { repoRoot, tempDir } from '../testing/paths.js';
+import { cardinalityAttack } from './cases/cardinality.js';
 import { cliStart } from './cases/cli-start.js';
 import { firstRender, pageWeight } from './cases/dashboard.js';
 import { edgeFormats } from './cases/edge-formats.js';
@@ -19,13 +21,25 @@ import { httpQueryLatency, queryLatency } from './cases/query.js';
 import { BENCH_ZONE, generateLogs } from './generate.js';
 import { Report } from './report.js';
 
-const CASES = ['cloudflare', 'nginx', 'stdin', 'query', 'clickhouse', 'push', 'formats', 'dashboard', 'cli'] as const;
+const CASES = [
+  'cloudflare',
+  'nginx',
+  'stdin',
+  'query',
+  'clickhouse',
+  'push',
+  'formats',
+  'dashboard',
+  'cardinality',
+  'cli',
+] as const;
 const { values } = parseArgs({
   // `--huge` alone takes the default size: parseArgs wants a value for a string option.
   args: process.argv.slice(2).map((arg) => (arg === '--huge' ? '--huge=' : arg)),
   options: {
     huge: { type: 'string' },
     lines: { type: 'string', default: '1000000' },
+    colos: { type: 'string', default: '100000' },
     'stdin-repeat': { type: 'string', default: '4' },
     only: { type: 'string' },
     out: { type: 'string', default: join(repoRoot, 'bench', 'RESULTS.md') },
@@ -132,6 +146,12 @@ try {
     const weights = pageWeight();
     const render = existsSync('/usr/bin/chromium') ? await firstRender(5) : undefined;
     report.dashboard(weights, render);
+  }
+  if (only.has('cardinality')) {
+    const colos = Number(values.colos);
+    if (!(Number.isSafeInteger(colos) && colos >= 1)) throw new Error('--colos N takes a whole number ≥ 1');
+    log(`cardinality: ${colos.toLocaleString('en-US')} distinct data centers, pushed and stored`);
+    report.cardinality(await cardinalityAttack(colos));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -37,8 +37,10 @@ export async function followFiles(
         t.rejected += result.rejected;
         t.offset = end;
         const reasons = Object.entries(result.rejectsByReason).map(([reason, count]) => `${count} ${reason}`);
+        const { colo, host } = result.folded;
+        const folded = colo || host ? `, folded into (Other): ${n.format(colo)} colo, ${n.format(host)} host` : '';
         process.stderr.write(
-          `${file}: +${n.format(result.accepted)} accepted, ${n.format(result.rejected)} rejected${reasons.length ? ` (${reasons.join(', ')})` : ''} (${result.format}), at byte ${n.format(end)}\n`,
+          `${file}: +${n.format(result.accepted)} accepted, ${n.format(result.rejected)} rejected${reasons.length ? ` (${reasons.join(', ')})` : ''}${folded} (${result.format}), at byte ${n.format(end)}\n`,
         );
       },
     });

@@ -39,6 +39,7 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     rawBytes: 0,
     bytes: 0,
     gzip: false,
+    folded: { colo: 0, host: 0 },
     durationMs: 0,
     outcome: 'duplicate',
   };
@@ -74,6 +75,8 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     result.accepted += answer.accepted;
     result.rejected += answer.rejected;
     result.format = answer.format;
+    result.folded.colo += answer.folded?.colo ?? 0;
+    result.folded.host += answer.folded?.host ?? 0;
     if (!answer.duplicate) result.outcome = 'committed';
   }
   result.bytes = stats.bytes;

@@ -1,3 +1,4 @@
+import { OVERFLOW_VALUE } from '../ingest/cardinality.js';
 import type { IngestResult } from '../ingest/pipeline.js';
 import { REJECT_REASONS, type RejectReason } from '../model/rejection.js';
 
@@ -44,6 +45,11 @@ export function printSummary(outcomes: FileOutcome[], json: boolean): void {
     }
     if (r.samples.length > 0) out.push('  first rejected lines:');
     for (const s of r.samples) out.push(`    line ${s.line}: ${s.reason}: ${s.detail}`, `      ${s.text}`);
+    if (r.folded.colo || r.folded.host) {
+      out.push(
+        `  folded    ${n.format(r.folded.colo)} requests' colo, ${n.format(r.folded.host)} requests' host into "${OVERFLOW_VALUE}" (over the distinct values allowed per zone and day)`,
+      );
+    }
     if (r.inputError) out.push(`  input broke off: ${r.inputError} (every line before it was kept)`);
     out.push(`  time      ${seconds.toFixed(2)} s (${n.format(Math.round(r.lines / (seconds || 1e-9)))} lines/s)`);
     if (o.failedRatio) out.push(`  FAILED: ${o.failedRatio}`);

@@ -145,3 +145,26 @@ describe('edgestat ingest and query (real processes)', () => {
     assert.match(run.stderr, /bucket: must be one of auto, 1m, 5m, 15m, 1h, 1d/);
   });
 });
+
+describe('edgestat ingest cardinality caps', () => {
+  it('folds colos past --max-colos-per-day into (Other), says so, and refuses a bad cap', () => {
+    const dir = tempDir();
+    const db = join(dir, 'caps.duckdb');
+    const file = join(dir, 'colos.ndjson');
+    writeFileSync(file, `${['AAA', 'BBB', 'CCC', 'DDD', 'CCC'].map((colo) => line(0, 200, colo)).join('\n')}\n`);
+    const run = edgestat(['ingest', '--db', db, '--max-colos-per-day', '2', file]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /folded\s+3 requests' colo, 0 requests' host into "\(Other\)"/);
+    const range = '--zone example.com --from 2026-11-24T09:00:00Z --to 2026-11-24T10:00:00Z --bucket 1h';
+    const query = edgestat(['query', '--db', db, ...range.split(' '), '--by', 'colo', '--json']);
+    const rows = JSON.parse(query.stdout).rows.map((r: { colo: string; requests: number }) => [r.colo, r.requests]);
+    assert.deepEqual(rows, [
+      ['(Other)', 3],
+      ['AAA', 1],
+      ['BBB', 1],
+    ]);
+    const bad = edgestat(['ingest', '--db', db, '--max-zones', 'abc', file]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--max-zones must be a whole number ≥ 1, got "abc"/);
+  });
+});

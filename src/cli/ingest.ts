@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { CardinalityGuard, DEFAULT_CARDINALITY } from '../ingest/cardinality.js';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
 import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
@@ -32,6 +33,9 @@ interface IngestFlags extends StoreOptions {
   token?: string;
   followInterval?: string;
   batchLines?: string;
+  maxColosPerDay: string;
+  maxHostsPerDay: string;
+  maxZones: string;
 }
 
 export function registerIngest(program: Command): void {
@@ -52,6 +56,21 @@ export function registerIngest(program: Command): void {
         'fail (and commit nothing of that input) above this share of rejected lines, 0..1',
       )
       .option('--max-line-bytes <n>', 'longest accepted line in bytes', String(1024 * 1024))
+      .option(
+        '--max-colos-per-day <n>',
+        'distinct colos stored per zone per UTC day; the others as (Other)',
+        String(DEFAULT_CARDINALITY.colosPerZoneDay),
+      )
+      .option(
+        '--max-hosts-per-day <n>',
+        'distinct hosts stored per zone per UTC day; the others as (Other)',
+        String(DEFAULT_CARDINALITY.hostsPerZoneDay),
+      )
+      .option(
+        '--max-zones <n>',
+        'zones the store takes; lines of new zones beyond are rejected',
+        String(DEFAULT_CARDINALITY.zones),
+      )
       .option('--json', 'print the summary as JSON')
       .option(
         '--follow',
@@ -66,19 +85,26 @@ export function registerIngest(program: Command): void {
       await ingestThroughServer(files, flags);
       return;
     }
+    const limits = cardinalityLimits(flags);
     const store = await storeFrom(flags);
+    const cardinality = new CardinalityGuard(store, limits);
     try {
       if (flags.follow) {
         if (files.includes('-')) throw new Error('--follow reads files, not stdin (-)');
-        await followFiles(store, files, followOptions(flags), {
-          intervalMs: Number(flags.followInterval),
-          batchLines: Number(flags.batchLines),
-          json: Boolean(flags.json),
-        });
+        await followFiles(
+          store,
+          files,
+          { ...followOptions(flags), cardinality },
+          {
+            intervalMs: Number(flags.followInterval),
+            batchLines: Number(flags.batchLines),
+            json: Boolean(flags.json),
+          },
+        );
         return;
       }
       const outcomes: FileOutcome[] = [];
-      for (const file of files) outcomes.push(await ingestOne(store, file, flags));
+      for (const file of files) outcomes.push(await ingestOne(store, file, flags, cardinality));
       printSummary(outcomes, Boolean(flags.json));
       const anyRead = outcomes.some((o) => o.result || o.skipped);
       const failed = outcomes.some((o) => o.failedRatio);
@@ -143,9 +169,29 @@ async function ingestThroughServer(files: string[], flags: IngestFlags): Promise
   process.exitCode = outcomes.some((o) => o.result || o.skipped) ? 0 : 1;
 }
 
-async function ingestOne(store: Store, file: string, flags: IngestFlags): Promise<FileOutcome> {
+/** The caps of --max-colos-per-day, --max-hosts-per-day and --max-zones: whole numbers ≥ 1. */
+function cardinalityLimits(flags: IngestFlags) {
+  const whole = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`--${flag} must be a whole number ≥ 1, got "${text}"`);
+    return n;
+  };
+  return {
+    colosPerZoneDay: whole('max-colos-per-day', flags.maxColosPerDay),
+    hostsPerZoneDay: whole('max-hosts-per-day', flags.maxHostsPerDay),
+    zones: whole('max-zones', flags.maxZones),
+  };
+}
+
+async function ingestOne(
+  store: Store,
+  file: string,
+  flags: IngestFlags,
+  cardinality: CardinalityGuard,
+): Promise<FileOutcome> {
   const isStdin = file === '-';
   const options: IngestOptions = {
+    cardinality,
     format: flags.format,
     zone: flags.zone,
     colo: flags.colo,

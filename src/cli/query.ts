@@ -44,6 +44,11 @@ export function registerQuery(program: Command): void {
   ).action(async (flags: QueryFlags) => {
     if (flags.json && flags.csv) throw new Error('give either --json or --csv, not both');
     const answer = flags.server ? await askServer(flags.server, flags) : await readStore(flags);
+    if (answer.truncated) {
+      process.stderr.write(
+        `warning: only the first ${answer.limit} rows: narrow the range, take a larger bucket or filter\n`,
+      );
+    }
     if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
     else if (flags.csv) process.stdout.write(answerToCsv(answer));
     else process.stdout.write(`${readable(answer)}\n`);

@@ -33,6 +33,21 @@ export const LimitsSchema = Type.Object(
       description: 'Push ingests processed at once: 503 with Retry-After beyond',
     }),
     retryAfterSeconds: Type.Integer({ minimum: 1, default: 2, description: 'Retry-After sent with 503 busy' }),
+    colosPerZoneDay: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description: 'Distinct colos stored per zone per UTC day; the others are stored as (Other)',
+    }),
+    hostsPerZoneDay: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: 'Distinct hosts stored per zone per UTC day; the others are stored as (Other)',
+    }),
+    zones: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description: 'Zones the store takes: lines of a new zone beyond are rejected (too-many-zones)',
+    }),
   },
   { additionalProperties: false },
 );

@@ -9,9 +9,10 @@ import { lineBlocks } from '../sources/blocks.js';
 import { type DecodeStats, decode, TruncatedInputError } from '../sources/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../sources/lines.js';
 import type { CommitOutcome, Store } from '../stores/store.js';
+import { CardinalityGuard, type Folded } from './cardinality.js';
 import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
-import { type RejectSample, Tally } from './tally.js';
+import { type RejectSample, SAMPLE_REJECTS, Tally } from './tally.js';
 
 export { UnknownFormatError } from '../parsers/registry.js';
 export { InputLimitError, TruncatedInputError } from '../sources/decode.js';
@@ -44,6 +45,8 @@ export interface IngestOptions extends ParserOptions {
   onRows?: (rows: RollupRow[]) => void;
   /** Rejected share of lines (0..1) above which the batch is aborted with RejectRatioError. */
   maxRejectRatio?: number;
+  /** Caps distinct zones, colos and hosts; default one guard per store with the default caps. */
+  cardinality?: CardinalityGuard;
   /** A truncated or corrupt gzip stream fails the batch (TruncatedInputError) instead of keeping the lines before the break: for HTTP, where the client retries. */
   strictInput?: boolean;
 }
@@ -76,6 +79,8 @@ export interface IngestResult {
   gzip: boolean;
   /** The input broke off (truncated gzip): every line before the break is kept. */
   inputError?: string;
+  /** Requests whose colo or host was over its cap and stored as OVERFLOW_VALUE. */
+  folded: Folded;
   durationMs: number;
   outcome: CommitOutcome;
 }
@@ -124,9 +129,12 @@ export async function ingest(
     options.onProgress({ lines: parsed.lines, accepted, rejected, rawBytes, elapsedMs: lastProgress - started });
   };
 
+  const guard = options.cardinality ?? defaultGuard(store);
+  const cardinality = guard.session();
   const batch = await store.openBatch();
   try {
-    const write = async (rows: RollupRow[]) => {
+    const write = async (parsed: RollupRow[]) => {
+      const rows = parsed.length === 0 ? parsed : await cardinality.admit(parsed);
       if (rows.length === 0) return;
       options.onRows?.(rows);
       await batch.append(rows);
@@ -159,9 +167,11 @@ export async function ingest(
       bytes: stats.bytes,
       gzip: stats.gzip,
       inputError,
+      folded: cardinality.folded,
       durationMs: 0,
       outcome: 'committed',
     };
+    refuseZones(result, cardinality.refused, guard.limits.zones);
     const judged = result.accepted + result.rejected;
     if (options.maxRejectRatio !== undefined && judged > 0 && result.rejected / judged > options.maxRejectRatio) {
       throw new RejectRatioError(result);
@@ -173,11 +183,41 @@ export async function ingest(
       accepted: result.accepted,
       rejected: result.rejected,
     });
+    if (result.outcome === 'committed') cardinality.commit();
     result.durationMs = performance.now() - started;
     return result;
   } catch (err) {
     await batch.abort();
     throw err;
+  }
+}
+
+const guards = new WeakMap<Store, CardinalityGuard>();
+
+/** The guard of ingests that bring none: one per store, so its caps hold across them. */
+function defaultGuard(store: Store): CardinalityGuard {
+  let guard = guards.get(store);
+  if (!guard) {
+    guard = new CardinalityGuard(store);
+    guards.set(store, guard);
+  }
+  return guard;
+}
+
+/** Lines of zones the zone cap refused count as rejected, with a sample per refused zone. */
+function refuseZones(result: IngestResult, refused: { requests: number; examples: string[] }, cap: number): void {
+  if (refused.requests === 0) return;
+  result.accepted -= refused.requests;
+  result.rejected += refused.requests;
+  result.rejectsByReason['too-many-zones'] = (result.rejectsByReason['too-many-zones'] ?? 0) + refused.requests;
+  for (const zone of refused.examples) {
+    if (result.samples.length >= SAMPLE_REJECTS) break;
+    result.samples.push({
+      line: 0,
+      reason: 'too-many-zones',
+      detail: `zone ${JSON.stringify(zone.slice(0, 100))} is new and the store holds ${cap} zones already (limits.zones): its lines were not stored`,
+      text: '',
+    });
   }
 }
 

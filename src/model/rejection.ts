@@ -11,6 +11,7 @@ export const REJECT_REASONS = {
   'line-too-long': 'line longer than the limit (1 MiB by default)',
   'invalid-utf8': 'line is not valid UTF-8',
   binary: 'line contains binary data (NUL or control bytes)',
+  'too-many-zones': 'a new zone, and the store already holds as many zones as allowed (limits.zones)',
 } as const;
 
 export type RejectReason = keyof typeof REJECT_REASONS;

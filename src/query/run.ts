@@ -2,6 +2,9 @@ import type { AggregateQuery, AggregateRow, Store } from '../stores/store.js';
 import { BUCKETS, type QueryAnswer, type QueryRow, type StatusQuery } from './spec.js';
 import { bucketStart } from './time.js';
 
+/** Rows in one status-codes answer at most (by=host or by=colo over a long range can hold millions): the first ones in bucket order, flagged `truncated`. */
+export const MAX_ANSWER_ROWS = 100_000;
+
 /** Percent with 4 decimals: enough to tell 0.0001 % apart, and identical on every store. */
 export function percentOf(part: number, total: number): number {
   return total > 0 ? Math.round((part / total) * 1_000_000) / 10_000 : 0;
@@ -11,17 +14,24 @@ export function percentOf(part: number, total: number): number {
  * Answers a status-codes query. Both stores return integer sums; the percentages
  * are computed here, once, so every store gives the same answer.
  */
-export async function runQuery(store: Store, query: StatusQuery): Promise<QueryAnswer> {
+export async function runQuery(
+  store: Store,
+  query: StatusQuery,
+  maxRows: number = MAX_ANSWER_ROWS,
+): Promise<QueryAnswer> {
   // Ranges start on a bucket boundary so that the first bucket is whole.
   const q = { ...query, from: bucketStart(query.from, query.bucket) };
   const aggregate: AggregateQuery = { ...q, bucketSeconds: BUCKETS[q.bucket] };
   // Without status or group filters the rows hold every request of each bucket: their sums are the totals.
   const filtered = Boolean(q.statuses?.length || q.groups?.length);
   const [rows, totals] = await Promise.all([
-    store.aggregate(aggregate),
+    store.aggregate({ ...aggregate, limit: maxRows + 1 }),
     filtered ? store.bucketTotals(aggregate) : undefined,
   ]);
-  const bucketTotals = totals ?? sumsPerBucket(rows);
+  // One row more than allowed says the answer is cut; the last bucket is then partial, so totals come from the store.
+  const truncated = rows.length > maxRows;
+  if (truncated) rows.length = maxRows;
+  const bucketTotals = totals ?? (truncated ? await store.bucketTotals(aggregate) : sumsPerBucket(rows));
   let lastT = Number.NaN;
   let lastIso = '';
   const iso = (t: number) => {
@@ -37,6 +47,7 @@ export async function runQuery(store: Store, query: StatusQuery): Promise<QueryA
     to: new Date(q.to).toISOString(),
     bucket: q.bucket,
     by: q.by,
+    ...(truncated ? { truncated: true as const, limit: maxRows } : {}),
     // Rows come ordered by bucket: one ISO string per bucket, not per row.
     rows: rows.map((r) => {
       const row: QueryRow = { t: iso(r.t) } as QueryRow;

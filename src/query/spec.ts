@@ -45,6 +45,9 @@ export interface QueryAnswer {
   to: string;
   bucket: BucketName;
   by: Dimension[];
+  /** Present (true) when the answer holds only the first `limit` rows. */
+  truncated?: true;
+  limit?: number;
   rows: QueryRow[];
 }
 

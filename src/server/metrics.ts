@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 import type { IngestResult } from '../ingest/pipeline.js';
 import type { RollupRow } from '../rollup/rollup.js';
 import type { BatchWriter, Store } from '../stores/store.js';
+import { RequestSeries } from './metric-labels.js';
 
 /** edgestat's Prometheus metrics, on a registry of their own (one per server). */
 export class Metrics {
@@ -40,10 +41,17 @@ export class Metrics {
   });
   readonly requests = new Counter({
     name: 'edgestat_requests_total',
-    help: 'Requests in committed ingested logs, by zone, data center, display status and group',
+    help: 'Requests in committed ingested logs, by zone, data center, display status and group (first 100 zones, 200 colos each; the rest under "(Other)")',
     labelNames: ['zone', 'colo', 'status', 'group'] as const,
     registers: [this.registry],
   });
+  readonly folded = new Counter({
+    name: 'edgestat_values_folded_total',
+    help: 'Requests of committed push ingests stored under the colo or host "(Other)" because the day of their zone had reached its cap',
+    labelNames: ['dimension'] as const,
+    registers: [this.registry],
+  });
+  private readonly requestSeries = new RequestSeries();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'edgestat_process_' });
@@ -57,9 +65,12 @@ export class Metrics {
     for (const [reason, count] of Object.entries(result.rejectsByReason)) {
       this.linesRejected.inc({ format: result.format, reason }, count ?? 0);
     }
+    for (const [dimension, count] of Object.entries(result.folded)) {
+      if (count > 0) this.folded.inc({ dimension }, count);
+    }
     for (const [key, count] of requests) {
       const [zone, colo, status, group] = key.split('\u0000');
-      this.requests.inc({ zone, colo, status, group }, count);
+      this.requests.inc(this.requestSeries.labels(zone, colo, status, group), count);
     }
   }
 

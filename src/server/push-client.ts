@@ -9,6 +9,8 @@ export interface PushAnswer {
   lines: number;
   format: string;
   key: string;
+  /** Requests stored under the overflow value because a cap was reached (absent from older servers). */
+  folded?: { colo: number; host: number };
 }
 
 export interface PushOptions {

@@ -89,6 +89,8 @@ export const StatusCodesAnswer = Type.Object({
   to: Type.String({ format: 'date-time' }),
   bucket: Type.String(),
   by: Type.Array(Type.String()),
+  truncated: Type.Optional(Type.Boolean({ description: 'Present when only the first `limit` rows are given' })),
+  limit: Type.Optional(Type.Integer({ description: 'Rows an answer holds at most (100,000)' })),
   rows: Type.Array(
     Type.Object({
       t: Type.String({ format: 'date-time', description: 'Bucket start' }),
@@ -121,6 +123,10 @@ export const ColosAnswer = Type.Object({
   zone: Type.String(),
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
+  truncated: Type.Optional(
+    Type.Boolean({ description: 'Present when there are more data centers than `limit`: the busiest are given' }),
+  ),
+  limit: Type.Optional(Type.Integer({ description: 'Data centers an answer holds at most (2,000)' })),
   colos: Type.Array(
     Type.Object({ colo: Type.String(), requests: Type.Integer(), bytes: Type.Integer(), groups: GroupCounts }),
   ),
@@ -129,6 +135,10 @@ export const ColosAnswer = Type.Object({
 const Plan = Type.Enum([...PLANS]);
 
 export const ZonesAnswer = Type.Object({
+  truncated: Type.Optional(
+    Type.Boolean({ description: 'Present when only the first `limit` zones (by name) are listed' }),
+  ),
+  limit: Type.Optional(Type.Integer({ description: 'Zones a list holds at most (10,000)' })),
   zones: Type.Array(
     Type.Object({
       zone: Type.String(),
@@ -158,6 +168,10 @@ export const IngestAnswer = Type.Object({
   lines: Type.Integer(),
   format: Type.String(),
   key: Type.String({ description: 'The idempotency key the batch was stored under' }),
+  folded: Type.Object(
+    { colo: Type.Integer(), host: Type.Integer() },
+    { description: 'Requests stored under the colo or host "(Other)": their zone\'s day had reached its cap' },
+  ),
 });
 
 /** Error answers every API route may give, for the OpenAPI document. */

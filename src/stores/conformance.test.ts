@@ -9,7 +9,7 @@ import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../test
 import { tempDir } from '../testing/paths.js';
 import { ClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { DuckDBStore } from './duckdb/duckdb-store.js';
-import type { Store } from './store.js';
+import type { DistinctQuery, Store } from './store.js';
 
 const HOUR = 60 * MINUTE_MS;
 const DAY = 24 * HOUR;
@@ -132,6 +132,48 @@ describe('DuckDB and ClickHouse give identical answers', { skip, timeout: 300_00
     assert.deepEqual(await click.zones(), await duck.zones());
     assert.equal(await click.zonePlan('blog.test'), 'free');
     assert.equal(await click.zonePlan('shop.test'), await duck.zonePlan('shop.test'));
+  });
+
+  it('for distinct zones, colos and hosts by requests, and for aggregations cut at a row limit', async () => {
+    // Independently: requests per colo of shop.test over everything generated, most first.
+    const perColo = new Map<string, number>();
+    for (const r of traffic().flat()) {
+      if (r.zone === 'shop.test') perColo.set(r.colo, (perColo.get(r.colo) ?? 0) + r.requests);
+    }
+    const expected = [...perColo].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([colo]) => colo);
+    assert.deepEqual(await duck.distinctValues({ dimension: 'colo', zone: 'shop.test', limit: 100 }), expected);
+    assert.deepEqual(
+      await duck.distinctValues({ dimension: 'colo', zone: 'shop.test', limit: 3 }),
+      expected.slice(0, 3),
+    );
+    const day = Date.UTC(2026, 10, 22);
+    const queries: DistinctQuery[] = [
+      { dimension: 'zone', limit: 10 },
+      { dimension: 'zone', limit: 1 },
+      { dimension: 'zone', zone: 'blog.test', limit: 1 },
+      { dimension: 'zone', zone: 'nope.test', limit: 1 },
+      { dimension: 'colo', zone: 'shop.test', limit: 100 },
+      { dimension: 'colo', zone: 'shop.test', limit: 3 },
+      { dimension: 'colo', zone: 'shop.test', from: day, to: day + DAY, limit: 4 },
+      { dimension: 'colo', zone: 'shop.test', from: END - 6 * HOUR + 7 * MINUTE_MS, to: END - 3 * MINUTE_MS, limit: 5 },
+      { dimension: 'host', zone: 'shop.test', from: day, to: day + DAY, limit: 1 },
+      { dimension: 'host', zone: 'shop.test', limit: 10 },
+      { dimension: 'colo', zone: 'nope.test', from: day, to: day + DAY, limit: 10 },
+    ];
+    for (const q of queries)
+      assert.deepEqual(await click.distinctValues(q), await duck.distinctValues(q), JSON.stringify(q));
+    assert.deepEqual(await duck.distinctValues(queries[0]), ['shop.test', 'blog.test']);
+    assert.deepEqual(await duck.distinctValues(queries[3]), []);
+    const cut = {
+      zone: 'shop.test',
+      from: END - DAY,
+      to: END,
+      bucketSeconds: 3600,
+      by: ['status', 'colo'] as Dimension[],
+    };
+    const whole = await duck.aggregate(cut);
+    assert.deepEqual(await duck.aggregate({ ...cut, limit: 17 }), whole.slice(0, 17));
+    assert.deepEqual(await click.aggregate({ ...cut, limit: 17 }), whole.slice(0, 17));
   });
 
   it('counts a batch committed again once, as DuckDB does', async () => {

@@ -18,6 +18,24 @@ export interface AggregateRow {
 export interface AggregateQuery extends Omit<StatusQuery, 'bucket' | 'by'> {
   bucketSeconds: number;
   by: Dimension[];
+  /** At most this many rows (the first in the answer's order): callers ask for one more to tell a cut answer. */
+  limit?: number;
+}
+
+/** The dimensions whose distinct values are capped: the store's zones, and a zone's colos and hosts. */
+export type CappedDimension = 'zone' | 'colo' | 'host';
+
+/**
+ * Distinct values of a dimension, most requests first (ties by value), at most `limit`:
+ * the zones of the store (or only `zone`, to ask whether it has data), or the colos or
+ * hosts of `zone`. `from`/`to` (epoch ms) narrow colos and hosts to a range.
+ */
+export interface DistinctQuery {
+  dimension: CappedDimension;
+  zone?: string;
+  from?: number;
+  to?: number;
+  limit: number;
 }
 
 /** What was ingested under an idempotency key (a file's content hash, an HTTP batch key). */
@@ -83,6 +101,7 @@ export interface Store {
   aggregate(q: AggregateQuery): Promise<AggregateRow[]>;
   /** Total requests per bucket within zone, host and colo filters (status and group filters ignored). */
   bucketTotals(q: AggregateQuery): Promise<Map<number, number>>;
+  distinctValues(q: DistinctQuery): Promise<string[]>;
   zones(): Promise<ZoneInfo[]>;
   zonePlan(zone: string): Promise<Plan>;
   setZonePlan(zone: string, plan: Plan): Promise<void>;

@@ -87,6 +87,30 @@ export async function waitHealthy(base: string, child: ChildProcess): Promise<vo
   throw new Error('edgestat serve did not start');
 }
 
+/** A real `edgestat serve` on a DuckDB file, once it answers /healthz; `stop` ends it. */
+export async function startServe(
+  db: string,
+): Promise<{ child: ChildProcess; base: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'dist/cli/main.js'), 'serve', '--db', db, '--port', String(port)],
+    { env: { ...process.env, EDGESTAT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const stop = async () => {
+    child.kill('SIGTERM');
+    if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+  };
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitHealthy(base, child);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { child, base, stop };
+}
+
 /**
  * Push-ingest throughput: gzip Logpush batches with unique Idempotency-Keys from several
  * concurrent senders (autocannon) against a real `edgestat serve` process on a fresh DuckDB
@@ -98,15 +122,8 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
   const durationSeconds = options.durationSeconds ?? 15;
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const dir = tempDir('edgestat-bench-push-');
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, 'dist/cli/main.js'), 'serve', '--db', join(dir, 'push.duckdb'), '--port', String(port)],
-    { env: { ...process.env, EDGESTAT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const { base, stop } = await startServe(join(dir, 'push.duckdb'));
   try {
-    await waitHealthy(base, child);
     const body = logpushBatch(batchLines);
     let sequence = 0;
     const result = await autocannon({
@@ -141,8 +158,7 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
       latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

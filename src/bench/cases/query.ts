@@ -1,14 +1,10 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { runQuery } from '../../query/run.js';
 import { openStore } from '../../stores/open.js';
-import { repoRoot } from '../../testing/paths.js';
-import { freePort } from '../../testing/ports.js';
 import { BENCH_ZONE } from '../generate.js';
 import { percentile } from '../measure.js';
-import { waitHealthy } from './http-push.js';
+import { startServe } from './http-push.js';
 
 export interface QueryLatency {
   name: string;
@@ -73,17 +69,10 @@ export async function queryLatency(storeUrl: string, from: number, to: number, r
  * `edgestat serve` on the DuckDB file, timed to the last byte of the JSON answer.
  */
 export async function httpQueryLatency(db: string, from: number, to: number, runs = 50): Promise<QueryLatency> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, 'dist/cli/main.js'), 'serve', '--db', db, '--port', String(port)],
-    { env: { ...process.env, EDGESTAT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const { base, stop } = await startServe(db);
   const range = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
   const url = `${base}/api/v1/zones/${BENCH_ZONE}/status-codes?${range}&bucket=1m&by=status`;
   try {
-    await waitHealthy(base, child);
     const result = await timed(runs, async () => {
       const res = await fetch(url);
       if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
@@ -91,7 +80,6 @@ export async function httpQueryLatency(db: string, from: number, to: number, run
     });
     return summary('GET /api/v1/zones/:zone/status-codes over HTTP', runs, result);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stop();
   }
 }

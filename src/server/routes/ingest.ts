@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Limits } from '../../config/config.js';
+import { CardinalityGuard } from '../../ingest/cardinality.js';
 import {
   type IngestResult,
   InputLimitError,
@@ -61,6 +62,7 @@ class ZoneMismatchError extends ApiError {
 /** Push ingest: `POST /api/v1/zones/{zone}/logs`, acknowledged only once the batch is durable. */
 export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async (app, options) => {
   const { store, limits, metrics, bus, inFlight } = options;
+  const cardinality = new CardinalityGuard(store, limits);
   // Bodies stream straight into the pipeline, whatever their type: never buffered whole.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -142,6 +144,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             maxInputBytes,
             strictInput: true,
             workers: 1,
+            cardinality,
             onRows,
           }),
         );
@@ -172,6 +175,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         lines: result.lines,
         format: result.format,
         key: result.key,
+        folded: result.folded,
       };
     },
   );

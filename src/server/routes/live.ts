@@ -13,6 +13,8 @@ const RECENT_MINUTES = 5;
 const COALESCE_MS = 100;
 /** A comment line this often keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000;
+/** Rows in one minute event at most (data stored before the ingest caps can hold a colo per request); flagged `truncated`. */
+export const MAX_LIVE_ROWS = 10_000;
 
 export interface LiveRouteOptions {
   store: Store;
@@ -72,9 +74,13 @@ class LiveView {
         to: minute + MINUTE_MS,
         bucketSeconds: 60,
         by: this.by,
+        limit: MAX_LIVE_ROWS + 1,
       });
+      const truncated = rows.length > MAX_LIVE_ROWS;
+      if (truncated) rows.length = MAX_LIVE_ROWS;
       const data = JSON.stringify({
         t: new Date(minute).toISOString(),
+        ...(truncated ? { truncated: true, limit: MAX_LIVE_ROWS } : {}),
         rows: rows.map(({ t: _t, ...row }) => row),
       });
       if (this.sent.get(minute) === data) continue;
@@ -109,7 +115,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (ap
       schema: {
         summary: 'Server-Sent Events: `minute` events with the current minute per status, group (and data center)',
         description:
-          'Each event is `event: minute` with data `{ t, rows: [{ status, group, colo, requests, bytes }] }` (colo only on plans with the data center breakdown). Sent at once for the current minute, then whenever a committed ingest or the periodic re-query changes a recent minute.',
+          'Each event is `event: minute` with data `{ t, rows: [{ status, group, colo, requests, bytes }] }` (colo only on plans with the data center breakdown; at most 10,000 rows, with `truncated: true, limit` when cut). Sent at once for the current minute, then whenever a committed ingest or the periodic re-query changes a recent minute.',
         tags: ['live'],
         params: ZoneParams,
         response: { 200: { description: 'text/event-stream', type: 'string' }, ...errorAnswers(400, 401, 403) },

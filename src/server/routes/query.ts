@@ -17,6 +17,11 @@ import {
 } from '../schemas.js';
 
 const read = { access: { scope: 'analytics:read' as const } };
+/**
+ * Data centers in one /colos answer at most: those with the most requests, flagged `truncated`.
+ * Twice the default ingest cap, so that a day's colos and "(Other)" always fit.
+ */
+export const MAX_COLOS = 2000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const zeroGroups = () => Object.fromEntries(GROUPS.map((g) => [g, 0])) as Record<Group, number>;
 
@@ -53,6 +58,7 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => n
       const query = toStatusQuery({ zone: request.params.zone, ...raw }, now());
       if (query.by.includes('colo') || query.colos) await requireColoBreakdown(store, query.zone);
       const answer = await runQuery(store, query);
+      if (answer.truncated) reply.header('edgestat-truncated', String(answer.limit));
       const csv = format === 'csv' || (format === undefined && prefersCsv(request.headers.accept));
       if (csv) return reply.type('text/csv; charset=utf-8').send(answerToCsv(answer));
       // Serialized as the CLI does, so that both give the same bytes (the schema would reorder keys).
@@ -114,7 +120,21 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => n
     async (request) => {
       const query = toStatusQuery({ zone: request.params.zone, ...request.query }, now());
       await requireColoBreakdown(store, query.zone);
-      const rows = await store.aggregate({ ...query, by: ['colo', 'group'], bucketSeconds: 0 });
+      // The top colos are chosen in the store (never all of them in memory); one more than allowed tells a cut answer.
+      const top = await store.distinctValues({
+        dimension: 'colo',
+        zone: query.zone,
+        from: query.from,
+        to: query.to,
+        limit: MAX_COLOS + 1,
+      });
+      const truncated = top.length > MAX_COLOS;
+      const rows = await store.aggregate({
+        ...query,
+        ...(truncated ? { colos: top.slice(0, MAX_COLOS) } : {}),
+        by: ['colo', 'group'],
+        bucketSeconds: 0,
+      });
       const colos = new Map<string, { colo: string; requests: number; bytes: number; groups: Record<Group, number> }>();
       for (const r of rows) {
         let colo = colos.get(r.colo!);
@@ -127,7 +147,10 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => n
         colo.groups[r.group!] += r.requests;
       }
       const sorted = [...colos.values()].sort((a, b) => b.requests - a.requests || a.colo.localeCompare(b.colo));
-      return { zone: query.zone, from: iso(query.from), to: iso(query.to), colos: sorted };
+      // Colos ingested between the two queries could add a few: the answer keeps its bound.
+      sorted.length = Math.min(sorted.length, MAX_COLOS);
+      const cut = truncated ? { truncated: true, limit: MAX_COLOS } : {};
+      return { zone: query.zone, from: iso(query.from), to: iso(query.to), ...cut, colos: sorted };
     },
   );
 };

@@ -6,6 +6,8 @@ import { hasColoBreakdown } from '../plans.js';
 import { errorAnswers, ZoneAnswer, ZoneParams, ZonePlanBody, ZonesAnswer } from '../schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** Zones in one list at most (ingest takes 1,000 by default: more only from before that cap or a larger one). */
+export const MAX_ZONES_LISTED = 10_000;
 
 /** Zones, their plans and what the plans include. */
 export const zoneRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
@@ -21,7 +23,9 @@ export const zoneRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     },
     async (request) => {
       const zones = visibleZones(request, await store.zones());
-      return { zones: zones.map((z) => ({ ...z, firstSeen: iso(z.firstSeen), lastSeen: iso(z.lastSeen) })) };
+      const cut = zones.length > MAX_ZONES_LISTED ? { truncated: true, limit: MAX_ZONES_LISTED } : {};
+      const listed = zones.slice(0, MAX_ZONES_LISTED);
+      return { ...cut, zones: listed.map((z) => ({ ...z, firstSeen: iso(z.firstSeen), lastSeen: iso(z.lastSeen) })) };
     },
   );
 

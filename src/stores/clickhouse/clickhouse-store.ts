@@ -7,6 +7,7 @@ import {
   type BatchWriter,
   type CommitOutcome,
   DEFAULT_PLAN,
+  type DistinctQuery,
   type IngestRecord,
   type Plan,
   type Store,
@@ -15,7 +16,7 @@ import {
   type ZoneInfo,
 } from '../store.js';
 import { MIGRATIONS } from './schema.js';
-import { aggregateSql, bucketTotalsSql, int, str } from './sql.js';
+import { aggregateSql, bucketTotalsSql, distinctSql, int, str } from './sql.js';
 
 const DAY_S = 86_400;
 /** Rows per INSERT: one block, so one part, so all or nothing (see `writeOnce`). */
@@ -160,6 +161,10 @@ export class ClickHouseStore implements Store {
   async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
     const rows = await this.rows<{ t: string; requests: string }>(bucketTotalsSql(q));
     return new Map(rows.map((r) => [Number(r.t), Number(r.requests)]));
+  }
+
+  async distinctValues(q: DistinctQuery): Promise<string[]> {
+    return (await this.rows<{ value: string }>(distinctSql(q))).map((r) => r.value);
   }
 
   /**

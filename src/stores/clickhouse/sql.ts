@@ -1,5 +1,5 @@
 import type { Dimension } from '../../query/spec.js';
-import type { AggregateQuery } from '../store.js';
+import type { AggregateQuery, CappedDimension, DistinctQuery } from '../store.js';
 
 /**
  * ClickHouse 18.16 has no query parameters (they came in 19.x), so values reach SQL as
@@ -65,11 +65,36 @@ export function aggregateSql(q: AggregateQuery): string {
   const columns = ['minute', ...new Set(q.by.map((d) => COLUMNS[d])), 'requests', 'bytes'].join(', ');
   const keys = ['t', ...q.by.map((d) => (d === 'group' ? '`group`' : d))].join(', ');
   return `SELECT ${[`${bucket(q)} AS t`, ...dims].join(', ')}, sum(requests) AS requests, sum(bytes) AS bytes
-    FROM (${source(q, columns, true)}) GROUP BY ${keys} ORDER BY ${keys}`;
+    FROM (${source(q, columns, true)}) GROUP BY ${keys} ORDER BY ${keys}${q.limit === undefined ? '' : ` LIMIT ${int(q.limit)}`}`;
 }
 
 /** All requests per bucket within the zone, host and colo filters. */
 export function bucketTotalsSql(q: AggregateQuery): string {
   return `SELECT ${bucket(q)} AS t, sum(requests) AS requests
     FROM (${source(q, 'minute, requests', false)}) GROUP BY t`;
+}
+
+const CAPPED_COLUMNS: Record<CappedDimension, string> = { zone: 'zone', colo: 'colo', host: 'host' };
+
+/**
+ * Distinct values by requests, as `value` and `r`. Over a range, the same split of hourly and
+ * per-minute rows as the aggregation; over all time, both tables, each value with the larger of
+ * its two sums (they are equal while both hold it, and the hourly one lives longer).
+ */
+export function distinctSql(q: DistinctQuery): string {
+  const column = CAPPED_COLUMNS[q.dimension];
+  const tail = `ORDER BY r DESC, value LIMIT ${int(q.limit)}`;
+  if (q.dimension !== 'zone' && q.zone === undefined) throw new Error(`distinct ${q.dimension} needs a zone`);
+  if (q.zone !== undefined && q.from !== undefined && q.to !== undefined) {
+    const range: AggregateQuery = { zone: q.zone, from: q.from, to: q.to, bucketSeconds: 3600, by: [] };
+    return `SELECT ${column} AS value, sum(requests) AS r FROM (${source(range, `minute, ${column}, requests`, false)})
+      GROUP BY value ${tail}`;
+  }
+  const clauses = ["zone != ''"];
+  if (q.zone !== undefined) clauses.push(`zone = ${str(q.zone)}`);
+  if (q.from !== undefined) clauses.push(`minute >= ${int(Math.ceil(q.from / 1000))}`);
+  if (q.to !== undefined) clauses.push(`toUInt64(minute) * 1000 < ${int(q.to)}`);
+  const per = (table: string) =>
+    `SELECT ${column} AS value, sum(requests) AS s FROM ${table} WHERE ${clauses.join(' AND ')} GROUP BY value`;
+  return `SELECT value, max(s) AS r FROM (${per('rollup_minute')} UNION ALL ${per('rollup_hour')}) GROUP BY value ${tail}`;
 }

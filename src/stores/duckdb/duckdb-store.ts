@@ -7,6 +7,7 @@ import {
   type BatchWriter,
   type CommitOutcome,
   DEFAULT_PLAN,
+  type DistinctQuery,
   type IngestRecord,
   type Plan,
   type Store,
@@ -14,7 +15,7 @@ import {
   type ZoneInfo,
 } from '../store.js';
 import { MIGRATIONS } from './schema.js';
-import { aggregateSql, bucketTotalsSql } from './sql.js';
+import { aggregateSql, bucketTotalsSql, distinctSql } from './sql.js';
 
 /** The embedded store: one DuckDB file, opened by one process at a time. */
 export class DuckDBStore implements Store {
@@ -110,6 +111,12 @@ export class DuckDBStore implements Store {
     const totals = new Map<number, number>();
     for (const [t, requests] of reader.getRowsJS()) totals.set(Number(t), Number(requests));
     return totals;
+  }
+
+  async distinctValues(q: DistinctQuery): Promise<string[]> {
+    const { sql, params } = distinctSql(q);
+    const reader = await this.reader.runAndReadAll(sql, params);
+    return reader.getRowsJS().map(([value]) => String(value));
   }
 
   async zones(): Promise<ZoneInfo[]> {

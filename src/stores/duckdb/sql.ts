@@ -1,6 +1,6 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Dimension } from '../../query/spec.js';
-import type { AggregateQuery } from '../store.js';
+import type { AggregateQuery, CappedDimension, DistinctQuery } from '../store.js';
 
 /** Whitelisted columns per dimension: the only identifiers a query ever puts into SQL. */
 const COLUMNS: Record<Dimension, string> = {
@@ -50,7 +50,7 @@ export function aggregateSql(q: AggregateQuery): Sql {
   const groupBy = ['1', ...q.by.map((_, i) => String(i + 2))];
   const sql = `SELECT ${[`${t} AS t`, ...dims].join(', ')}, sum(requests)::DOUBLE AS requests, sum(bytes)::DOUBLE AS bytes
     FROM rollup_minute WHERE ${where(q, params, true)}
-    GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}`;
+    GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}${limitClause(q.limit)}`;
   return { sql, params };
 }
 
@@ -59,5 +59,31 @@ export function bucketTotalsSql(q: AggregateQuery): Sql {
   const t = bucketExpr(q, params);
   const sql = `SELECT ${t} AS t, sum(requests)::DOUBLE AS requests
     FROM rollup_minute WHERE ${where(q, params, false)} GROUP BY 1`;
+  return { sql, params };
+}
+
+/** A LIMIT from a number the code chose (a configured cap), never user text. */
+function limitClause(limit: number | undefined): string {
+  if (limit === undefined) return '';
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a whole number, got ${limit}`);
+  return ` LIMIT ${limit}`;
+}
+
+const CAPPED_COLUMNS: Record<CappedDimension, string> = { zone: 'zone', colo: 'colo', host: 'host' };
+
+/** Distinct values by requests: the top-N is kept while scanning, so a million values never leave DuckDB. */
+export function distinctSql(q: DistinctQuery): Sql {
+  const params: DuckDBValue[] = [];
+  const add = (value: DuckDBValue) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const clauses: string[] = [];
+  if (q.zone !== undefined) clauses.push(`zone = ${add(q.zone)}`);
+  if (q.from !== undefined) clauses.push(`minute_ms >= ${add(BigInt(q.from))}`);
+  if (q.to !== undefined) clauses.push(`minute_ms < ${add(BigInt(q.to))}`);
+  const sql = `SELECT ${CAPPED_COLUMNS[q.dimension]} AS value FROM rollup_minute
+    ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''}
+    GROUP BY 1 ORDER BY sum(requests) DESC, 1${limitClause(q.limit)}`;
   return { sql, params };
 }
