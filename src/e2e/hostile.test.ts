@@ -191,6 +191,7 @@ describe('dashboard fed hostile log values, in headless Chromium', { skip, timeo
     const html = await fetch(`${server.url}/`);
     const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(await html.text())?.[1];
     assert.ok(script, 'index.html names its script');
+    const stopLive = new AbortController();
     const answers = {
       page: html,
       script: await fetch(`${server.url}/${script}`),
@@ -200,7 +201,9 @@ describe('dashboard fed hostile log values, in headless Chromium', { skip, timeo
       notFound: await fetch(`${server.url}/nothing-here`),
       badRequest: await fetch(`${server.url}/api/v1/zones/${ZONE}/status-codes?from=yesterday`),
       health: await fetch(`${server.url}/healthz`),
+      live: await fetch(`${server.url}/api/v1/zones/${ZONE}/live`, { signal: stopLive.signal }),
     };
+    stopLive.abort();
     assert.equal(answers.page.status, 200);
     assert.equal(answers.script.status, 200);
     assert.equal(answers.compressedScript.headers.get('content-encoding'), 'br');

@@ -30,9 +30,14 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * Adds SECURITY_HEADERS to every answer: API, dashboard files, not-found and error answers alike.
- * onSend runs for all of them, whichever hook or handler answered.
+ * On the raw response as the request arrives, so that streams that write their own head (the
+ * live view) keep them; again before sending, for answers given before that hook ran (an earlier
+ * hook's refusal, Fastify's own errors).
  */
 export function installSecurityHeaders(app: FastifyInstance): void {
+  app.addHook('onRequest', async (_request, reply) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value);
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.headers(SECURITY_HEADERS);
     return payload;
