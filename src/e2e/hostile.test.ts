@@ -189,8 +189,11 @@ describe('dashboard fed hostile log values, in headless Chromium', { skip, timeo
 
   it('sends the security headers on the page, its scripts, the API and error answers', async () => {
     const html = await fetch(`${server.url}/`);
-    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(await html.text())?.[1];
+    const markup = await html.text();
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(markup)?.[1];
     assert.ok(script, 'index.html names its script');
+    // The build leaves nothing inline that the policy would refuse.
+    assert.doesNotMatch(markup, /<script(?![^>]*\ssrc=)[^>]*>|<style|\sstyle=|\son\w+=|data:/i);
     const stopLive = new AbortController();
     const answers = {
       page: html,
