@@ -33,6 +33,8 @@ export default defineConfig({
     outDir,
     emptyOutDir: true,
     target: 'es2022',
+    // Every asset is a file of its own, never a data: URL, which the Content-Security-Policy refuses.
+    assetsInlineLimit: 0,
     // ECharts is one chunk of about 520 kB (175 kB gzip), loaded in parallel with the first API calls.
     chunkSizeWarningLimit: 600,
     reportCompressedSize: true,

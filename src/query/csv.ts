@@ -1,9 +1,24 @@
 import type { QueryAnswer } from './spec.js';
 
-/** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
+/**
+ * A text cell starting with one of these is read as a formula by spreadsheet tools (Excel,
+ * LibreOffice, Google Sheets), or has them skip the tab or CR and then read a formula: a host
+ * `=HYPERLINK(...)` from a log line would become a live link, `=cmd|...` a DDE command.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A text cell that could start a formula, with a leading `'` that spreadsheets read as "this is text". */
+export function neutralizeFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/**
+ * One CSV field: text is neutralized (numbers, negative ones too, stay numbers), then quoted
+ * when it holds a comma, quote or line break (RFC 4180).
+ */
 export function csvField(value: string | number | undefined): string {
   if (value === undefined) return '';
-  const text = String(value);
+  const text = typeof value === 'number' ? String(value) : neutralizeFormula(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -17,6 +17,7 @@ import { liveRoutes } from './routes/live.js';
 import { opsRoutes } from './routes/ops.js';
 import { queryRoutes } from './routes/query.js';
 import { zoneRoutes } from './routes/zones.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 /** The dashboard's build: `dist/web`, beside this compiled module's folder. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web', import.meta.url));
@@ -57,6 +58,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const inFlight = new InFlight();
 
   installErrorHandling(app);
+  installSecurityHeaders(app);
   // While shutting down, new requests get 503 and connections end after their answer
   // instead of idling out keep-alive; requests already running finish.
   let closing = false;

@@ -2,6 +2,7 @@ import { BarChart, LineChart } from 'echarts/charts';
 import { DatasetComponent, GridComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import { h } from './dom.js';
 import { count, minute, percent, short } from './format.js';
 import { statusColor } from './palette.js';
 import type { Point, StatusSeries, StatusView } from './series.js';
@@ -87,7 +88,8 @@ export class StatusChart {
     this.element.dataset.codes = '';
   }
 
-  private tooltip(params: { axisValue: number }[], visible: StatusSeries[], view: StatusView): string {
+  /** The axis tooltip, built as elements (ECharts takes them as they are): no markup from strings. */
+  private tooltip(params: { axisValue: number }[], visible: StatusSeries[], view: StatusView): HTMLElement | string {
     if (!params.length) return '';
     // Bars sit at bucket middles, so floor the axis value to its bucket's start.
     const first = view.buckets[0] ?? 0;
@@ -96,13 +98,17 @@ export class StatusChart {
       .map((s) => ({ status: s.status, point: s.points.get(bucket) }))
       .filter((line): line is { status: number; point: Point } => (line.point?.requests ?? 0) > 0)
       .sort((a, b) => b.point.requests - a.point.requests)
-      .map(
-        ({ status, point }) =>
-          `<tr><td><span class="swatch" style="background:${statusColor(status)}"></span>${status}</td>` +
-          `<td class="num">${count(point.requests)}</td><td class="num">${percent(point.percent)}</td></tr>`,
+      .map(({ status, point }) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('span', { class: 'swatch', style: `background:${statusColor(status)}` }), String(status)),
+          h('td', { class: 'num' }, count(point.requests)),
+          h('td', { class: 'num' }, percent(point.percent)),
+        ),
       );
-    const body = lines.length ? lines.join('') : '<tr><td colspan="3">no requests</td></tr>';
-    const head = '<tr><th></th><th>requests</th><th>% of all</th></tr>';
-    return `<div class="tip"><strong>${minute(bucket)}</strong><table>${head}${body}</table></div>`;
+    const body = lines.length ? lines : h('tr', {}, h('td', { colspan: 3 }, 'no requests'));
+    const head = h('tr', {}, h('th'), h('th', {}, 'requests'), h('th', {}, '% of all'));
+    return h('div', { class: 'tip' }, h('strong', {}, minute(bucket)), h('table', {}, head, body));
   }
 }

@@ -1,5 +1,6 @@
 import { AIRPORTS } from './airports.js';
 import type { ColoTotals } from './api.js';
+import { h } from './dom.js';
 import { count, percent } from './format.js';
 
 type WorldMap = typeof import('./world-map.js');
@@ -45,7 +46,10 @@ export class ColoMap {
     if (call !== this.shown) return;
     if (!this.chart) {
       const chart = echarts.init(this.element, undefined, { renderer: 'canvas' });
-      new ResizeObserver(() => chart.resize()).observe(this.element);
+      // A hidden map (an error view hides the dashboard) has no size, which ECharts' geo layout fails on.
+      new ResizeObserver(() => {
+        if (this.element.clientWidth > 0) chart.resize();
+      }).observe(this.element);
       chart.on('click', (event) => this.onToggle(String(event.name)));
       this.chart = chart;
     }
@@ -62,9 +66,16 @@ export class ColoMap {
           backgroundColor: cssVar('--surface'),
           borderColor: cssVar('--grid'),
           textStyle: { color: cssVar('--text') },
-          formatter: (p: { name: string; data: { totals: ColoTotals } }) => {
+          // Elements, not an HTML string: the data center's name is text from the logs.
+          formatter: (p: { data: { totals: ColoTotals } }) => {
             const c = p.data.totals;
-            return `<strong>${c.colo}</strong><br>${count(c.requests)} requests<br>${percent(errorRate(c))} errors`;
+            return h(
+              'div',
+              { class: 'tip' },
+              h('strong', {}, c.colo),
+              h('div', {}, `${count(c.requests)} requests`),
+              h('div', {}, `${percent(errorRate(c))} errors`),
+            );
           },
         },
         geo: {

@@ -4,6 +4,7 @@ type Props = Record<string, string | number | boolean | undefined | ((event: Eve
 /**
  * Creates an element: `on*` props become listeners, `class` and other props become attributes
  * (false and undefined leave them out), children may be nested arrays, strings or nodes.
+ * Strings are always text, never markup: this is how every value from the logs reaches the page.
  */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -14,6 +15,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   for (const [key, value] of Object.entries(props)) {
     if (typeof value === 'function') element.addEventListener(key.slice(2).toLowerCase(), value);
     else if (value === true) element.setAttribute(key, '');
+    // Through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes.
+    else if (key === 'style' && typeof value === 'string') element.style.cssText = value;
     else if (value !== false && value !== undefined) element.setAttribute(key, String(value));
   }
   for (const child of children.flat()) {

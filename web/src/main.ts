@@ -117,6 +117,8 @@ async function load(quiet = false): Promise<void> {
     const group = state.tab === 'all' ? undefined : state.tab;
     const codes = api.statusCodes(state.zone, { ...range, by: 'status', group, colo }, signal);
     const summary = api.summary(state.zone, { ...range, colo }, signal);
+    // A refused zone fails every call: the zone's own answer reports it; the others must not go unhandled.
+    for (const call of [codes, summary]) call.catch(() => undefined);
     zoneInfo = await zoneAnswer;
     const coloAnswer = zoneInfo.features.coloBreakdown ? api.colos(state.zone, range, signal) : undefined;
     coloAnswer?.catch(() => undefined);

@@ -1,3 +1,4 @@
+import { csvField } from '../../src/query/csv.js';
 import { h } from './dom.js';
 import { count, minute, percent } from './format.js';
 import { statusColor } from './palette.js';
@@ -70,9 +71,9 @@ export function statusTable(element: HTMLElement): SortableTable<StatusRow> {
   });
 }
 
-/** The rows as CSV (times in ISO 8601 UTC, percentages as the API gives them). */
+/** The rows as CSV (times in ISO 8601 UTC, percentages as the API gives them), fields written as the API writes them. */
 export function statusCsv(rows: readonly StatusRow[]): string {
-  const lines = rows.map((r) => `${r.status},${new Date(r.t).toISOString()},${r.requests},${r.percent}`);
+  const lines = rows.map((r) => [r.status, new Date(r.t).toISOString(), r.requests, r.percent].map(csvField).join(','));
   return `status,bucket,requests,percent\n${lines.join('\n')}\n`;
 }
 
