@@ -39,6 +39,7 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     rawBytes: 0,
     bytes: 0,
     gzip: false,
+    notices: [],
     durationMs: 0,
     outcome: 'duplicate',
   };
@@ -74,6 +75,7 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     result.accepted += answer.accepted;
     result.rejected += answer.rejected;
     result.format = answer.format;
+    for (const notice of answer.notices ?? []) if (!result.notices.includes(notice)) result.notices.push(notice);
     if (!answer.duplicate) result.outcome = 'committed';
   }
   result.bytes = stats.bytes;

@@ -44,6 +44,7 @@ export function printSummary(outcomes: FileOutcome[], json: boolean): void {
     }
     if (r.samples.length > 0) out.push('  first rejected lines:');
     for (const s of r.samples) out.push(`    line ${s.line}: ${s.reason}: ${s.detail}`, `      ${s.text}`);
+    for (const notice of r.notices ?? []) out.push(`  note: ${notice}`);
     if (r.inputError) out.push(`  input broke off: ${r.inputError} (every line before it was kept)`);
     out.push(`  time      ${seconds.toFixed(2)} s (${n.format(Math.round(r.lines / (seconds || 1e-9)))} lines/s)`);
     if (o.failedRatio) out.push(`  FAILED: ${o.failedRatio}`);

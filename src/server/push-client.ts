@@ -9,6 +9,8 @@ export interface PushAnswer {
   lines: number;
   format: string;
   key: string;
+  /** What the format cannot tell (absent from servers older than the field). */
+  notices?: string[];
 }
 
 export interface PushOptions {

@@ -158,6 +158,9 @@ export const IngestAnswer = Type.Object({
   lines: Type.Integer(),
   format: Type.String(),
   key: Type.String({ description: 'The idempotency key the batch was stored under' }),
+  notices: Type.Array(Type.String(), {
+    description: 'What the format cannot tell (nginx combined: origin from edge errors), with the log format to use',
+  }),
 });
 
 /** Error answers every API route may give, for the OpenAPI document. */

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { NGINX_NO_UPSTREAM_NOTICE } from '../parsers/nginx.js';
+import { cfLine, type TestApp, testApp } from '../server/testing.js';
+import { DuckDBStore } from '../stores/duckdb/duckdb-store.js';
+import { repoRoot, tempDir } from '../testing/paths.js';
+import { ingest } from './pipeline.js';
+
+const combined = (i: number, status: number) =>
+  `198.51.100.${i % 250} - - [24/Nov/2026:10:00:${String(i % 60).padStart(2, '0')} +0000] "GET /${i} HTTP/1.1" ${status} 10 "-" "curl/8"`;
+const nginxLines = (count: number) =>
+  `${Array.from({ length: count }, (_, i) => combined(i, i % 7 === 0 ? 502 : 200)).join('\n')}\n`;
+
+async function* once(text: string): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(text);
+}
+
+describe('formats that cannot tell edge from origin say so once per ingest', () => {
+  for (const [format, workers] of [
+    ['nginx', 1],
+    ['auto', 1],
+    ['nginx', 2],
+  ] as const) {
+    it(`nginx combined (${format}, ${workers} thread${workers > 1 ? 's' : ''}): the result carries the notice`, async () => {
+      const store = await DuckDBStore.open(join(tempDir(), 'notices.duckdb'));
+      const result = await ingest(store, once(nginxLines(50)), {
+        format,
+        zone: 'shop.example',
+        source: 'test',
+        workers,
+      });
+      assert.equal(result.format, 'nginx');
+      assert.equal(result.accepted, 50);
+      assert.deepEqual(result.notices, [NGINX_NO_UPSTREAM_NOTICE]);
+      await store.close();
+    });
+  }
+
+  it('cloudflare and nginx with upstream variables carry none', async () => {
+    const store = await DuckDBStore.open(join(tempDir(), 'notices.duckdb'));
+    const cf = await ingest(store, once(`${cfLine()}\n`), { format: 'auto', source: 'test' });
+    const upstream = await ingest(store, once('1795514400.000 a.example 502 502\n'), {
+      format: 'nginx',
+      nginxLogFormat: '$msec $host $status $upstream_status',
+      source: 'test',
+    });
+    assert.deepEqual([cf.format, cf.notices, upstream.accepted, upstream.notices], ['cloudflare', [], 1, []]);
+    await store.close();
+  });
+
+  it('the CLI ingest summary prints it', () => {
+    const dir = tempDir();
+    const file = join(dir, 'access.log');
+    writeFileSync(file, nginxLines(20));
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, 'dist', 'cli', 'main.js'),
+        'ingest',
+        '--db',
+        join(dir, 'cli.duckdb'),
+        '--zone',
+        'shop.example',
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /accepted\s+20\n/);
+    assert.ok(run.stdout.includes(`  note: ${NGINX_NO_UPSTREAM_NOTICE}\n`), run.stdout);
+  });
+
+  describe('the push answer', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await testApp();
+    });
+    after(() => t.destroy());
+
+    it('nginx (combined over push) answers the notice; cloudflare answers an empty list', async () => {
+      const push = (query: string, payload: string) =>
+        t.app.inject({ method: 'POST', url: `/api/v1/zones/shop.example/logs?${query}`, payload });
+      const nginx = await push('format=nginx', nginxLines(10));
+      assert.equal(nginx.statusCode, 200, nginx.body);
+      assert.deepEqual([nginx.json().accepted, nginx.json().notices], [10, [NGINX_NO_UPSTREAM_NOTICE]]);
+      const cf = await push('format=cloudflare', `${cfLine()}\n`);
+      assert.equal(cf.statusCode, 200, cf.body);
+      assert.deepEqual(cf.json().notices, []);
+    });
+  });
+});
