@@ -32,7 +32,8 @@ export async function followFiles(
       onBatch: ({ file, end, result }) => {
         const t = totals.get(file)!;
         // A format's notice (nginx combined cannot tell origin from edge errors) once per file, not per batch.
-        if (t.batches === 0) for (const notice of result.notices) process.stderr.write(`${file}: note: ${notice}\n`);
+        if (t.batches === 0)
+          for (const notice of result.notices ?? []) process.stderr.write(`${file}: note: ${notice}\n`);
         t.batches++;
         t.lines += result.lines;
         t.accepted += result.accepted;

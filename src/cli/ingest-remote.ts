@@ -39,7 +39,6 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     rawBytes: 0,
     bytes: 0,
     gzip: false,
-    notices: [],
     durationMs: 0,
     outcome: 'duplicate',
   };
@@ -75,7 +74,10 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     result.accepted += answer.accepted;
     result.rejected += answer.rejected;
     result.format = answer.format;
-    for (const notice of answer.notices ?? []) if (!result.notices.includes(notice)) result.notices.push(notice);
+    for (const notice of answer.notices ?? []) {
+      result.notices ??= [];
+      if (!result.notices.includes(notice)) result.notices.push(notice);
+    }
     if (!answer.duplicate) result.outcome = 'committed';
   }
   result.bytes = stats.bytes;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NGINX_NO_UPSTREAM_NOTICE } from '../parsers/nginx.js';
@@ -71,6 +71,36 @@ describe('formats that cannot tell edge from origin say so once per ingest', () 
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /accepted\s+20\n/);
     assert.ok(run.stdout.includes(`  note: ${NGINX_NO_UPSTREAM_NOTICE}\n`), run.stdout);
+  });
+
+  it('follow mode says it once per file, not once per batch', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'access.log');
+    writeFileSync(file, nginxLines(20));
+    const args = ['ingest', '--follow', '--follow-interval', '50', '--format', 'nginx', '--zone', 'shop.example'];
+    const child = spawn(process.execPath, [
+      join(repoRoot, 'dist', 'cli', 'main.js'),
+      ...args,
+      '--db',
+      join(dir, 'f.duckdb'),
+      file,
+    ]);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const batches = () => stderr.match(/accepted/g)?.length ?? 0;
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.ok(done(), stderr);
+    };
+    await until(() => batches() >= 1);
+    appendFileSync(file, nginxLines(5));
+    await until(() => batches() >= 2);
+    child.kill('SIGTERM');
+    await exited;
+    assert.equal(stderr.split(`access.log: note: ${NGINX_NO_UPSTREAM_NOTICE}\n`).length - 1, 1, stderr);
   });
 
   describe('the push answer', () => {

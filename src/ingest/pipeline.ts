@@ -77,7 +77,7 @@ export interface IngestResult {
   /** The input broke off (truncated gzip): every line before the break is kept. */
   inputError?: string;
   /** What the format, as configured, cannot tell (e.g. nginx `combined`: origin from edge errors), with the fix. */
-  notices: string[];
+  notices?: string[];
   durationMs: number;
   outcome: CommitOutcome;
 }

@@ -172,7 +172,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         lines: result.lines,
         format: result.format,
         key: result.key,
-        notices: result.notices,
+        notices: result.notices ?? [],
       };
     },
   );
