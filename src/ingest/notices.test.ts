@@ -120,5 +120,23 @@ describe('formats that cannot tell edge from origin say so once per ingest', () 
       assert.equal(cf.statusCode, 200, cf.body);
       assert.deepEqual(cf.json().notices, []);
     });
+
+    it('edgestat ingest --server prints the notice the server answered', async () => {
+      const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const file = join(tempDir(), 'remote.log');
+      writeFileSync(file, nginxLines(15).replaceAll('GET /', 'GET /remote/'));
+      const args = ['ingest', '--server', url, '--zone', 'shop.example', '--format', 'nginx', file];
+      const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), ...args]);
+        let stdout = '';
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk;
+        });
+        child.on('exit', (code) => resolve({ code, stdout }));
+      });
+      assert.equal(run.code, 0, run.stdout);
+      assert.match(run.stdout, /accepted\s+15\n/);
+      assert.ok(run.stdout.includes(`  note: ${NGINX_NO_UPSTREAM_NOTICE}\n`), run.stdout);
+    });
   });
 });
