@@ -72,6 +72,7 @@ const REFERENCE: Array<[string, string, string, number, Shown]> = [
   ['rateLimit', 'ban', 'nr', 429, [429, 'edge', 'edge']],
   // Not in the reference: another host error or ban is still the edge's page.
   ['err', 'errHost', 'somethingNew', 403, EDGE_403],
+  ['err', 'errHost', 'nr', 409, EDGE_409],
   ['tor', 'ban', 'nr', 403, EDGE_403],
 ];
 

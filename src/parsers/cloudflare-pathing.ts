@@ -7,10 +7,11 @@
  * What a row says about the response the client got:
  * - `dns`: a DNS or host-ownership error page of the edge (shown as 409);
  * - `block`: another 1xxx-style block page of the edge (shown as 403);
+ * - `host`: a host error the reference does not list: a DNS error when the client got 409, else a block;
  * - `edge`: the edge answered itself (rate limit, challenge, closed connection): its status stands;
  * - `onward`: the request went on to the cache or the origin: the logged statuses decide.
  */
-export type Verdict = 'dns' | 'block' | 'edge' | 'onward';
+export type Verdict = 'dns' | 'block' | 'host' | 'edge' | 'onward';
 
 export interface PathingRow {
   /** The kind of check, as Cloudflare's pathing reference groups them. */
@@ -202,7 +203,7 @@ export const PATHING: readonly PathingRow[] = [
   },
   { section: 'sources in logs', src: 'rateLimit', op: 'ban', verdict: 'edge', description: 'dropped by rate limiting' },
   // Values the reference does not list: any other host error or ban is still the edge's page.
-  { section: 'fallback', op: 'errHost', verdict: 'block', description: 'another host error' },
+  { section: 'fallback', op: 'errHost', verdict: 'host', description: 'another host error' },
   { section: 'fallback', op: 'ban', verdict: 'block', description: 'another ban' },
 ];
 

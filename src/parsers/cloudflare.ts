@@ -80,8 +80,9 @@ export const cloudflareParser: ParserFactory = (options) => {
       if (lastVerdict !== 'onward') {
         // The edge answered itself: whatever the origin said did not reach the client.
         out.originStatus = 0;
-        if (lastVerdict === 'dns') out.edgeErrorCode = EDGE_DNS_ERROR_CODE;
-        else if (lastVerdict === 'block') out.edgeErrorCode = EDGE_BLOCK_ERROR_CODE;
+        const dns = lastVerdict === 'dns' || (lastVerdict === 'host' && edgeStatus === 409);
+        if (dns) out.edgeErrorCode = EDGE_DNS_ERROR_CODE;
+        else if (lastVerdict === 'block' || lastVerdict === 'host') out.edgeErrorCode = EDGE_BLOCK_ERROR_CODE;
       }
       return null;
     },
