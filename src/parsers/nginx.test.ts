@@ -7,6 +7,7 @@ import { fixture } from '../testing/paths.js';
 import {
   derivedCause,
   isUpstreamAddress,
+  lastTriedAt,
   NGINX_NO_UPSTREAM_NOTICE,
   NGINX_UPSTREAM_LOG_FORMAT,
   nginxParser,
@@ -110,6 +111,13 @@ describe('nginx helpers', () => {
     }
   });
 
+  it('finds the last upstream really tried in an $upstream_addr list', () => {
+    assert.equal(lastTriedAt(['10.0.0.1:80', '10.0.0.2:80']), 1);
+    assert.equal(lastTriedAt(['10.0.0.1:80', 'backend']), 0);
+    assert.equal(lastTriedAt(['backend']), -1);
+    assert.equal(lastTriedAt(['-']), -1);
+  });
+
   it('tells an upstream address from - and an upstream group name', () => {
     for (const entry of ['10.0.0.1:8080', '[2001:db8::1]:443', 'unix:/run/app.sock']) {
       assert.equal(isUpstreamAddress(entry), true, entry);
@@ -180,6 +188,18 @@ describe('nginx: a 502/504 is the origin’s only when nginx tried an upstream',
     ['unix socket refused', 502, '502', 'unix:/run/app.sock', '-', '-', 0, 522, '52x'],
     ['IPv6 upstream refused', 502, '502', '[2001:db8::1]:443', '-', '-', 0, 522, '52x'],
     ['both upstreams refused', 502, '502, 502', '10.0.0.1:80, 10.0.0.2:80', '-, -', '-, -', 0, 522, '52x'],
+    ['refused, then no live upstream left', 502, '502, 502', '10.0.0.1:80, backend', '-, -', '-, -', 0, 522, '52x'],
+    [
+      'timed out, then no live upstream left',
+      504,
+      '504, 502',
+      '10.0.0.1:80, backend',
+      '0.001, -',
+      '-, -',
+      0,
+      524,
+      '52x',
+    ],
     ['the upstream’s own 502, passed through', 502, '502', '10.0.0.1:80', '0.001', '0.002', 502, 0, 'origin'],
     ['the upstream’s 404, passed through', 404, '404', '10.0.0.1:80', '0.001', '0.002', 404, 0, 'origin'],
     ['nginx’s own 404 (no upstream)', 404, '-', '-', '-', '-', 0, 0, 'edge'],

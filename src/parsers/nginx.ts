@@ -66,19 +66,29 @@ export function isUpstreamAddress(entry: string | undefined): boolean {
 }
 
 /**
- * Whether nginx tried an upstream for this request, from the last entries of the
- * upstream variables the format has: `$upstream_addr` decides when present (an address),
- * else `$upstream_status` (not `-`), else a `$upstream_connect_time` that is a time
- * (it connected). Without any of them nginx's log cannot say: false.
+ * The position of the upstream that counted in an `$upstream_addr` list: the last one
+ * nginx really tried, or -1 when it tried none. A group name after an address (the next
+ * try found no live server) is passed over: the address before it is the origin that failed.
  */
-export function upstreamTried(
-  addr: string | undefined,
-  upstreamStatus: string | undefined,
-  connectTime: string | undefined,
-): boolean {
-  if (addr !== undefined) return isUpstreamAddress(addr);
+export function lastTriedAt(addrEntries: readonly string[]): number {
+  for (let i = addrEntries.length - 1; i >= 0; i--) if (isUpstreamAddress(addrEntries[i])) return i;
+  return -1;
+}
+
+/**
+ * Without `$upstream_addr`, whether nginx tried an upstream: `$upstream_status` is not
+ * `-`, else (neither in the format) `$upstream_connect_time` is a time (it connected).
+ * Without any of them nginx's log cannot say: false.
+ */
+export function upstreamTried(upstreamStatus: string | undefined, connectTime: string | undefined): boolean {
   if (upstreamStatus !== undefined) return upstreamStatus !== '-' && upstreamStatus !== '';
   return isTime(connectTime);
+}
+
+/** Entry `i` of an upstream list when it has `count` entries (lists are written side by side), else its last. */
+function entryAt(value: string, i: number, count: number): string {
+  const entries = upstreamEntries(value);
+  return entries.length === count ? entries[i] : entries[entries.length - 1];
 }
 
 /**
@@ -192,10 +202,25 @@ export const nginxParser: ParserFactory = (options) => {
         out.bytes = bytes;
       }
 
-      const connect = connectAt === -1 ? undefined : last(m[connectAt]);
-      const header = headerAt === -1 ? undefined : last(m[headerAt]);
-      const upstream = upstreamStatusAt === -1 ? undefined : last(m[upstreamStatusAt]);
-      const tried = upstreamTried(upstreamAddrAt === -1 ? undefined : last(m[upstreamAddrAt]), upstream, connect);
+      let connect: string | undefined;
+      let header: string | undefined;
+      let upstream: string | undefined;
+      let tried: boolean;
+      if (upstreamAddrAt !== -1) {
+        // The upstream lists are read at the position of the last upstream really tried.
+        const addrs = upstreamEntries(m[upstreamAddrAt]);
+        const at = lastTriedAt(addrs);
+        tried = at !== -1;
+        const pick = (i: number) => (i === -1 ? undefined : entryAt(m[i], tried ? at : addrs.length - 1, addrs.length));
+        connect = pick(connectAt);
+        header = pick(headerAt);
+        upstream = pick(upstreamStatusAt);
+      } else {
+        connect = connectAt === -1 ? undefined : last(m[connectAt]);
+        header = headerAt === -1 ? undefined : last(m[headerAt]);
+        upstream = upstreamStatusAt === -1 ? undefined : last(m[upstreamStatusAt]);
+        tried = upstreamTried(upstream, connect);
+      }
       out.cause = derivedCause(status, tried, connect, header);
       if (tried && upstream !== undefined && /^\d{3}$/.test(upstream)) {
         // A status only counts as the origin's when a response header really came back.
