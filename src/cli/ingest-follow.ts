@@ -31,6 +31,9 @@ export async function followFiles(
       onEvent: (file, event) => process.stderr.write(`${file}: ${event}\n`),
       onBatch: ({ file, end, result }) => {
         const t = totals.get(file)!;
+        // A format's notice (nginx combined cannot tell origin from edge errors) once per file, not per batch.
+        if (t.batches === 0)
+          for (const notice of result.notices ?? []) process.stderr.write(`${file}: note: ${notice}\n`);
         t.batches++;
         t.lines += result.lines;
         t.accepted += result.accepted;

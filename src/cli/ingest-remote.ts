@@ -77,6 +77,10 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     result.format = answer.format;
     result.folded.colo += answer.folded?.colo ?? 0;
     result.folded.host += answer.folded?.host ?? 0;
+    for (const notice of answer.notices ?? []) {
+      result.notices ??= [];
+      if (!result.notices.includes(notice)) result.notices.push(notice);
+    }
     if (!answer.duplicate) result.outcome = 'committed';
   }
   result.bytes = stats.bytes;

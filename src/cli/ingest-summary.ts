@@ -50,6 +50,7 @@ export function printSummary(outcomes: FileOutcome[], json: boolean): void {
         `  folded    ${n.format(r.folded.colo)} requests' colo, ${n.format(r.folded.host)} requests' host into "${OVERFLOW_VALUE}" (over the distinct values allowed per zone and day)`,
       );
     }
+    for (const notice of r.notices ?? []) out.push(`  note: ${notice}`);
     if (r.inputError) out.push(`  input broke off: ${r.inputError} (every line before it was kept)`);
     out.push(`  time      ${seconds.toFixed(2)} s (${n.format(Math.round(r.lines / (seconds || 1e-9)))} lines/s)`);
     if (o.failedRatio) out.push(`  FAILED: ${o.failedRatio}`);

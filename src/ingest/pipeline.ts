@@ -81,6 +81,8 @@ export interface IngestResult {
   inputError?: string;
   /** Requests whose colo or host was over its cap and stored as OVERFLOW_VALUE. */
   folded: Folded;
+  /** What the format, as configured, cannot tell (e.g. nginx `combined`: origin from edge errors), with the fix. */
+  notices?: string[];
   durationMs: number;
   outcome: CommitOutcome;
 }
@@ -96,6 +98,8 @@ export class RejectRatioError extends Error {
 interface Parsed {
   lines: number;
   tally: Tally;
+  /** The chosen parser's notices (empty until a format is chosen). */
+  notices?: readonly string[];
 }
 
 /**
@@ -168,6 +172,7 @@ export async function ingest(
       gzip: stats.gzip,
       inputError,
       folded: cardinality.folded,
+      notices: [...(parsed.notices ?? [])],
       durationMs: 0,
       outcome: 'committed',
     };
@@ -240,19 +245,21 @@ async function parseHere(
   write: Write,
   progress: (parsed: Parsed) => void,
 ): Promise<Parsed> {
-  let handler: LineRollup | undefined =
-    format.name === 'auto' ? undefined : new LineRollup(createParser(format.name, options));
+  let notices: readonly string[] | undefined;
+  const rollupOf = (name: string) => {
+    const parser = createParser(name, options);
+    notices = parser.notices;
+    return new LineRollup(parser);
+  };
+  let handler: LineRollup | undefined = format.name === 'auto' ? undefined : rollupOf(format.name);
   // Until `auto` has decided, lines wait here; rejections found by the splitter are kept in order.
   const waiting: Array<[string, number]> = [];
   const early = new Tally();
   const decide = () => {
-    const chosen = new LineRollup(
-      createParser(
-        choose(
-          format,
-          waiting.map(([text]) => text),
-          options,
-        ),
+    const chosen = rollupOf(
+      choose(
+        format,
+        waiting.map(([text]) => text),
         options,
       ),
     );
@@ -286,7 +293,7 @@ async function parseHere(
   if (!handler && waiting.length > 0) decide();
   if (!handler) return { lines: splitter.lineNo, tally: early };
   await write(handler.rollup.drain());
-  return { lines: splitter.lineNo, tally: handler.tally };
+  return { lines: splitter.lineNo, tally: handler.tally, notices };
 }
 
 async function parseInThreads(
@@ -311,6 +318,7 @@ async function parseInThreads(
     fieldMap: options.fieldMap,
   };
   let seq = 0;
+  let notices: readonly string[] | undefined;
   try {
     for await (const block of lineBlocks(input, BLOCK_BYTES, maxLineBytes)) {
       const mySeq = seq++;
@@ -326,7 +334,8 @@ async function parseInThreads(
         const name = choose(format, first, options);
         // Workers that start mid-file never see a W3C header: hand them the first one.
         parserOptions.w3cFields ??= first.find((line) => /^#Fields:/i.test(line));
-        createParser(name, parserOptions); // fails here, on this thread, for a bad format or options
+        // Fails here, on this thread, for a bad format or options; the workers' parsers say the same notices.
+        notices = createParser(name, parserOptions).notices;
         workers = new ParseWorkers(
           options.workers ?? 2,
           { format: name, options: parserOptions, maxLineBytes, flushKeys: FLUSH_KEYS },
@@ -361,7 +370,7 @@ async function parseInThreads(
     lines += blockLines[i] ?? 0;
   }
   for (const report of reports.sort((a, b) => a.seq - b.seq)) merged.merge(report.tally, offsets[report.seq]);
-  return { lines, tally: merged };
+  return { lines, tally: merged, notices };
 }
 
 /** The first non-empty lines of a block, for format detection. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { classify } from '../classify/classify.js';
 import type { Rejection } from '../model/rejection.js';
 import type { NormalizedRequest } from '../model/request.js';
 import { albOutcome, albParser } from './alb.js';
@@ -53,8 +54,9 @@ describe('AWS ALB access logs', () => {
   }
 
   it('maps outcomes independently of the line syntax', () => {
-    assert.deepEqual(albOutcome(504, '-', 'TargetConnectionError'), { originStatus: 0, cause: 522 });
-    assert.deepEqual(albOutcome(500, '-', '-'), { originStatus: 0, cause: 0 });
+    assert.deepEqual(albOutcome(504, '-', 'TargetConnectionError', '10.0.0.1:80'), { originStatus: 0, cause: 522 });
+    assert.deepEqual(albOutcome(500, '-', '-', '10.0.0.1:80'), { originStatus: 0, cause: 0 });
+    assert.deepEqual(albOutcome(502, '-', 'TargetConnectionError', '-'), { originStatus: 0, cause: 0 });
   });
 
   it('rejects other shapes, bad times, statuses, byte counts and a missing host, naming the field', () => {
@@ -67,5 +69,32 @@ describe('AWS ALB access logs', () => {
     assert.match(bad[3].detail, /target_status_code "2000"/);
     const zoned = parseOne(albParser({ zone: 'example.com' }), fixtureLines('alb', 'bad.log')[5]) as NormalizedRequest;
     assert.deepEqual([zoned.zone, zoned.host], ['example.com', '']);
+  });
+
+  describe('a 502/504 is the target’s only when the ALB tried one (target:port)', () => {
+    /** Entry `i` of the fixture with another target:port and error_reason. */
+    const entry = (i: number, target: string, reason: string) =>
+      parseOne(
+        albParser({}),
+        lines[i]
+          .replace(' 10.0.0.1:80 0.086', ` ${target} 0.086`)
+          .replace(/"(TargetConnectionError|TargetResponseError|-)" "10\.0\.0\.1:80"/, `"${reason}" "-"`),
+      ) as NormalizedRequest;
+    // [what happened, fixture entry, target:port, error_reason, status, cause, group]
+    const table: Array<[string, number, string, string, number, number, string]> = [
+      ['502, no target tried (target:port -)', 4, '-', 'TargetConnectionError', 502, 0, 'excluded'],
+      ['502, no target tried, no error reason', 6, '-', '-', 502, 0, 'excluded'],
+      ['504, no target tried', 7, '-', '-', 504, 0, 'excluded'],
+      ['503, no target tried (no healthy target)', 9, '-', '-', 503, 0, 'excluded'],
+      ['502 from a Lambda target (target:port -, Lambda… reason)', 4, '-', 'LambdaInvalidResponse', 502, 520, '52x'],
+      ['502, target 10.0.0.2:8080 refused', 4, '10.0.0.2:8080', 'TargetConnectionError', 502, 522, '52x'],
+      ['504, target 10.0.0.2:8080 did not answer in time', 8, '10.0.0.2:8080', '-', 504, 524, '52x'],
+    ];
+    for (const [name, i, target, reason, status, cause, group] of table) {
+      it(`${name} → cause ${cause || 'none'}, ${group}`, () => {
+        const r = entry(i, target, reason);
+        assert.deepEqual([r.edgeStatus, r.originStatus, r.cause, classify(r).group], [status, 0, cause, group]);
+      });
+    }
   });
 });

@@ -12,7 +12,7 @@ const Q = '"((?:[^"\\\\]|\\\\.)*)"';
  * request_creation_time "actions_executed" "redirect_url" "error_reason" and more.
  */
 const ENTRY = new RegExp(
-  `^(https?|h2|grpcs|wss?) (\\S+) \\S+ \\S+ \\S+ \\S+ \\S+ \\S+ (\\S+) (\\S+) \\S+ (\\S+) ${Q} ${Q} \\S+ \\S+ (\\S+) ${Q} ${Q} ${Q}(?: \\S+ (\\S+) ${Q} ${Q} ${Q})?`,
+  `^(https?|h2|grpcs|wss?) (\\S+) \\S+ \\S+ (\\S+) \\S+ \\S+ \\S+ (\\S+) (\\S+) \\S+ (\\S+) ${Q} ${Q} \\S+ \\S+ (\\S+) ${Q} ${Q} ${Q}(?: \\S+ (\\S+) ${Q} ${Q} ${Q})?`,
 );
 const REQUEST_HOST = /^\S+ [A-Za-z][A-Za-z0-9+.-]*:\/\/(\[[^\]]+\]|[^/:?\s]+)/;
 const ARN_REGION = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d+):/;
@@ -21,17 +21,30 @@ const ARN_REGION = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d+):/;
 export const ALB_STATUS_ALIASES: Readonly<Record<string, number>> = { '460': 499, '000': 444 };
 
 /**
- * The origin's status and the 52x cause of one ALB entry (DESIGN.md): a target status
- * means the target answered; without one, the ALB's 502 is 522 when it could not connect
- * (`TargetConnectionError`) and 520 otherwise, its 504 is 522 when it could not connect
- * and 524 when the target did not answer in time; its 503 (no healthy target) has no cause.
+ * Whether the ALB tried a target: `target:port` names one, or the target is a Lambda
+ * function (logged as `-`, but its errors are `Lambda…` error reasons). `-` otherwise:
+ * the request never reached a target (redirect, fixed response, authentication, WAF, no
+ * registered or healthy target, a request the ALB could not dispatch).
+ */
+export function albTriedTarget(target: string, errorReason: string): boolean {
+  return target !== '-' || errorReason.startsWith('Lambda');
+}
+
+/**
+ * The origin's status and the 52x cause of one ALB entry: a target status means the
+ * target answered; without one, and only when a target was tried, the ALB's 502 is 522
+ * when it could not connect (`TargetConnectionError`) and 520 otherwise, its 504 is 522
+ * when it could not connect and 524 when the target did not answer in time. A 502/503/504
+ * without a target tried is the ALB's own (excluded), with no cause.
  */
 export function albOutcome(
   elbStatus: number,
   targetStatus: string,
   errorReason: string,
+  target: string,
 ): { originStatus: number; cause: number } {
   if (/^\d{3}$/.test(targetStatus)) return { originStatus: Number(targetStatus), cause: 0 };
+  if (!albTriedTarget(target, errorReason)) return { originStatus: 0, cause: 0 };
   const connect = errorReason === 'TargetConnectionError';
   if (elbStatus === 502) return { originStatus: 0, cause: connect ? 522 : 520 };
   if (elbStatus === 504) return { originStatus: 0, cause: connect ? 522 : 524 };
@@ -46,8 +59,8 @@ export const albParser: ParserFactory = (options) => {
     parse(line, out) {
       const m = ENTRY.exec(line);
       if (!m) return reject('format-mismatch', 'line does not match the ALB access log entry format');
-      const [, , time, elbText, targetText, sentText, request, , targetGroup, , domain, cert, created] = m;
-      const errorReason = m[15] ?? '-';
+      const [, , time, target, elbText, targetText, sentText, request, , targetGroup, , domain, cert, created] = m;
+      const errorReason = m[16] ?? '-';
 
       // DESIGN.md wants the time the edge received the request: request_creation_time when the log has it.
       const when = created && created !== '-' ? created : time;
@@ -64,7 +77,7 @@ export const albParser: ParserFactory = (options) => {
       if (targetText !== '-' && !/^\d{3}$/.test(targetText)) {
         return reject('bad-status', `target_status_code ${JSON.stringify(targetText)} is not an HTTP status or -`);
       }
-      const outcome = albOutcome(status, targetText, errorReason);
+      const outcome = albOutcome(status, targetText, errorReason, target);
       out.originStatus = outcome.originStatus;
       out.cause = outcome.cause;
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { classify } from '../classify/classify.js';
 import type { Rejection } from '../model/rejection.js';
 import type { NormalizedRequest } from '../model/request.js';
 import { caddyParser } from './caddy.js';
@@ -60,5 +61,79 @@ describe('Caddy JSON access logs', () => {
     );
     assert.match(bad[2].detail, /ts is missing/);
     assert.match(bad[5].detail, /request "GET \/" should be an object/);
+  });
+
+  describe('with log_append upstream {http.reverse_proxy.upstream.hostport}: an empty upstream is Caddy’s own', () => {
+    const entry = (status: number, upstream: string | null, errTrace?: string) =>
+      parseOne(
+        caddyParser({}),
+        JSON.stringify({
+          logger: 'http.log.access.log0',
+          ts: 1795514400.5,
+          request: { host: 'shop.example.com' },
+          status,
+          size: 10,
+          upstream,
+          ...(errTrace ? { err_trace: errTrace } : {}),
+        }),
+      ) as NormalizedRequest;
+    // [what happened, status, upstream, err_trace, origin status, cause, group]
+    const table: Array<[string, number, string | null, string | undefined, number, number, string]> = [
+      ['the upstream’s 404', 404, '10.0.0.5:8080', undefined, 404, 0, 'origin'],
+      ['the upstream’s own 502 passed on', 502, '10.0.0.5:8080', undefined, 502, 0, 'origin'],
+      ['respond 502 without an upstream', 502, '', undefined, 0, 0, 'excluded'],
+      ['respond 403 without an upstream', 403, '', undefined, 0, 0, 'edge'],
+      [
+        'dial failure to 10.0.0.5:8080',
+        502,
+        '10.0.0.5:8080',
+        'reverseproxy.statusError (reverseproxy.go:1269)',
+        0,
+        520,
+        '52x',
+      ],
+      [
+        'timeout from 10.0.0.5:8080',
+        504,
+        '10.0.0.5:8080',
+        'reverseproxy.statusError (reverseproxy.go:1269)',
+        0,
+        524,
+        '52x',
+      ],
+      [
+        'a reverse_proxy 502 without an upstream',
+        502,
+        '',
+        'reverseproxy.statusError (reverseproxy.go:1269)',
+        0,
+        0,
+        'excluded',
+      ],
+      [
+        'no upstream available (503)',
+        503,
+        '',
+        'reverseproxy.(*Handler).proxyLoopIteration (reverseproxy.go:486)',
+        0,
+        0,
+        'excluded',
+      ],
+      ['the field null: as without it', 404, null, undefined, 404, 0, 'origin'],
+    ];
+    for (const [name, status, upstream, errTrace, origin, cause, group] of table) {
+      it(`${name} → origin ${origin}, cause ${cause || 'none'}, ${group}`, () => {
+        const r = entry(status, upstream, errTrace);
+        assert.deepEqual([r.edgeStatus, r.originStatus, r.cause, classify(r).group], [status, origin, cause, group]);
+      });
+    }
+
+    it('rejects an upstream that is not a string', () => {
+      const r = parseOne(
+        caddyParser({}),
+        JSON.stringify({ ts: 1795514400, request: { host: 'a.example' }, status: 200, upstream: 5 }),
+      );
+      assert.deepEqual((r as Rejection).reason, 'wrong-type');
+    });
   });
 });

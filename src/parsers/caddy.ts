@@ -13,9 +13,19 @@ export const CADDY_PROXY_CAUSES: Readonly<Record<number, number>> = { 502: 520, 
 /**
  * The origin's status and 52x cause of one Caddy access log entry: without `err_trace` the
  * response came through Caddy's handlers (the upstream's answer, passed on); with one,
- * Caddy made the response itself.
+ * Caddy made the response itself. A reverse_proxy 502/504 always follows a dial of a chosen
+ * upstream (with none available Caddy answers 503). `upstream` is the optional field
+ * `log_append upstream {http.reverse_proxy.upstream.hostport}` adds: when the entry has
+ * it, an empty value says no upstream was tried, so the response is Caddy's own (a
+ * `respond` or `redir`, say) and a 502/504 gets no cause.
  */
-export function caddyOutcome(status: number, errTrace: string | undefined): { originStatus: number; cause: number } {
+export function caddyOutcome(
+  status: number,
+  errTrace: string | undefined,
+  upstream?: string,
+): { originStatus: number; cause: number } {
+  const tried = upstream === undefined || (upstream !== '' && upstream !== '-');
+  if (!tried) return { originStatus: 0, cause: 0 };
   if (errTrace === undefined) return { originStatus: status, cause: 0 };
   const proxy = errTrace.startsWith('reverseproxy.');
   return { originStatus: 0, cause: proxy ? (CADDY_PROXY_CAUSES[status] ?? 0) : 0 };
@@ -68,7 +78,11 @@ export const caddyParser: ParserFactory = (options) => {
 
       const errTrace = o.err_trace;
       if (errTrace !== undefined && typeof errTrace !== 'string') return wrongType('err_trace', errTrace, 'a string');
-      const outcome = caddyOutcome(status, errTrace);
+      const upstream = o.upstream;
+      if (upstream !== undefined && upstream !== null && typeof upstream !== 'string') {
+        return wrongType('upstream', upstream, 'a string');
+      }
+      const outcome = caddyOutcome(status, errTrace, upstream ?? undefined);
       out.originStatus = outcome.originStatus;
       out.cause = outcome.cause;
       return null;

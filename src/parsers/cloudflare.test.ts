@@ -51,9 +51,10 @@ describe('cloudflare parser', () => {
     );
   });
 
-  it('tells a DNS error from the pathing fields (errHost with a DNS status) and nothing else', () => {
-    assert.equal((parseOne(parser, lines[4]) as { edgeErrorCode: number }).edgeErrorCode, 0);
-    assert.equal((parseOne(parser, lines[5]) as { edgeErrorCode: number }).edgeErrorCode, 1000);
+  it('tells a firewall block (403) and a DNS error (409) from the pathing fields', () => {
+    assert.equal((parseOne(parser, lines[4]) as { edgeErrorCode: number }).edgeErrorCode, 1020);
+    assert.equal((parseOne(parser, lines[5]) as { edgeErrorCode: number }).edgeErrorCode, 1001);
+    assert.equal((parseOne(parser, lines[0]) as { edgeErrorCode: number }).edgeErrorCode, 0);
   });
 
   it('lower-cases hosts, upper-cases colos and ignores unknown nested fields', () => {

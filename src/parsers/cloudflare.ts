@@ -1,15 +1,22 @@
 import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
+import { EDGE_BLOCK_ERROR_CODE, EDGE_DNS_ERROR_CODE, type Verdict, whoAnswered } from './cloudflare-pathing.js';
 import { badStatus, byteCount, checkTime, epochMs, jsonObject, NotAnObject, statusCode, wrongType } from './fields.js';
 import type { Parser, ParserFactory } from './parser.js';
 
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
 /**
  * Cloudflare Logpush `http_requests` NDJSON. Reads EdgeStartTimestamp, EdgeResponseStatus,
- * OriginResponseStatus, EdgeColoCode, ClientRequestHost, EdgeResponseBytes, ZoneName and
- * the pathing fields that tell a DNS error; every other field is ignored.
+ * OriginResponseStatus, EdgeColoCode, ClientRequestHost, EdgeResponseBytes, ZoneName, and
+ * the pathing fields and SecurityAction that tell the edge's own answers (see
+ * cloudflare-pathing.ts); every other field is ignored.
  */
 export const cloudflareParser: ParserFactory = (options) => {
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;
+  // Most lines repeat the pathing of the line before (`macro`/`wl`/`nr`): decide each combination once.
+  let lastPathing = '';
+  let lastVerdict: Verdict = 'onward';
   const parser: Parser = {
     format: 'cloudflare',
     parse(line, out) {
@@ -61,14 +68,21 @@ export const cloudflareParser: ParserFactory = (options) => {
         out.bytes = bytes;
       }
 
-      // Cloudflare's pathing fields say when the edge answered with a host (DNS) error:
-      // EdgePathingOp "errHost" with a DNS status. Those are the 1000/1001 errors the page shows as 409.
-      if (
-        o.EdgePathingOp === 'errHost' &&
-        typeof o.EdgePathingStatus === 'string' &&
-        /dns/i.test(o.EdgePathingStatus)
-      ) {
-        out.edgeErrorCode = 1000;
+      const src = text(o.EdgePathingSrc);
+      const op = text(o.EdgePathingOp);
+      const pathingStatus = text(o.EdgePathingStatus);
+      const action = text(o.SecurityAction);
+      const pathing = `${src}\u0000${op}\u0000${pathingStatus}\u0000${action}`;
+      if (pathing !== lastPathing) {
+        lastPathing = pathing;
+        lastVerdict = whoAnswered(src, op, pathingStatus, action);
+      }
+      if (lastVerdict !== 'onward') {
+        // The edge answered itself: whatever the origin said did not reach the client.
+        out.originStatus = 0;
+        const dns = lastVerdict === 'dns' || (lastVerdict === 'host' && edgeStatus === 409);
+        if (dns) out.edgeErrorCode = EDGE_DNS_ERROR_CODE;
+        else if (lastVerdict === 'block' || lastVerdict === 'host') out.edgeErrorCode = EDGE_BLOCK_ERROR_CODE;
       }
       return null;
     },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { classify } from '../classify/classify.js';
 import type { Rejection } from '../model/rejection.js';
 import type { NormalizedRequest } from '../model/request.js';
 import { ENVOY_CAUSES, envoyOutcome, envoyParser } from './envoy.js';
@@ -44,10 +45,14 @@ describe('Envoy access logs (default format)', () => {
 
   it('gives every cause flag its cause on an Envoy 5xx, and none on a 4xx', () => {
     for (const [flag, cause] of ENVOY_CAUSES) {
-      assert.deepEqual(envoyOutcome(503, flag, false), { edgeStatus: 503, originStatus: 0, cause }, flag);
+      assert.deepEqual(
+        envoyOutcome(503, flag, false, '10.0.2.1:80'),
+        { edgeStatus: 503, originStatus: 0, cause },
+        flag,
+      );
     }
-    assert.deepEqual(envoyOutcome(0, 'UC', false), { edgeStatus: 444, originStatus: 0, cause: 0 });
-    assert.deepEqual(envoyOutcome(408, 'UT', false).cause, 0);
+    assert.deepEqual(envoyOutcome(0, 'UC', false, '10.0.2.1:80'), { edgeStatus: 444, originStatus: 0, cause: 0 });
+    assert.deepEqual(envoyOutcome(408, 'UT', false, '10.0.2.1:80').cause, 0);
   });
 
   it('rejects other shapes, other time forms, statuses and a missing host, naming the field', () => {
@@ -58,5 +63,28 @@ describe('Envoy access logs (default format)', () => {
     );
     assert.match(bad[2].detail, /RESPONSE_CODE "999"/);
     assert.match(bad[1].detail, /START_TIME/);
+  });
+
+  describe('a 52x needs an upstream host: %UPSTREAM_HOST% - is Envoy’s own answer', () => {
+    /** Fixture line `i` with another upstream host. */
+    const withHost = (i: number, host: string) =>
+      parseOne(envoyParser({}), lines[i].replace(/"[^"]*"$/, `"${host}"`)) as NormalizedRequest;
+    // [what happened, fixture line, upstream host, status, cause, group]
+    const table: Array<[string, number, string, number, number, string]> = [
+      ['UF with an upstream host: connect failed', 3, '10.0.2.1:80', 503, 522, '52x'],
+      ['UF without an upstream host', 3, '-', 503, 0, 'excluded'],
+      ['UT without an upstream host', 4, '-', 504, 0, 'excluded'],
+      ['UPE without an upstream host', 15, '-', 502, 0, 'excluded'],
+      ['URX without an upstream host', 7, '-', 503, 0, 'excluded'],
+      ['UH: no healthy upstream, no host', 9, '-', 503, 0, 'excluded'],
+      ['NR: no route, no host', 11, '-', 404, 0, 'edge'],
+      ['an upstream’s 404 with its host', 2, '10.0.2.1:80', 404, 0, 'origin'],
+    ];
+    for (const [name, i, host, status, cause, group] of table) {
+      it(`${name} → cause ${cause || 'none'}, ${group}`, () => {
+        const r = withHost(i, host);
+        assert.deepEqual([r.edgeStatus, r.cause, classify(r).group], [status, cause, group]);
+      });
+    }
   });
 });

@@ -31,15 +31,19 @@ export const ENVOY_CAUSES: ReadonlyArray<readonly [string, number]> = [
 
 /**
  * The status counted, the origin's status and the 52x cause of one Envoy entry. Code 0
- * (no response sent) counts as 499 when the client went away (DC), else 444.
+ * (no response sent) counts as 499 when the client went away (DC), else 444. Without an
+ * upstream host (`-`) no upstream was tried: the response is Envoy's own, with no cause.
  */
 export function envoyOutcome(
   code: number,
   flags: string,
   upstreamAnswered: boolean,
+  upstreamHost: string,
 ): { edgeStatus: number; originStatus: number; cause: number } {
   const list = flags === '-' ? [] : flags.split(',');
   if (code === 0) return { edgeStatus: list.includes('DC') ? 499 : 444, originStatus: 0, cause: 0 };
+  // %UPSTREAM_HOST% `-`: Envoy picked no upstream host, so whatever it answered is its own.
+  if (upstreamHost === '-') return { edgeStatus: code, originStatus: 0, cause: 0 };
   // With an upstream answer (service time logged) the status is the upstream's, also after exhausted retries.
   if (upstreamAnswered && list.every((flag) => flag === 'URX' || flag === 'DC')) {
     return { edgeStatus: code, originStatus: code, cause: 0 };
@@ -56,7 +60,7 @@ export const envoyParser: ParserFactory = (options) => {
     parse(line, out) {
       const m = DEFAULT_FORMAT.exec(line);
       if (!m) return reject('format-mismatch', "line does not match Envoy's default access log format");
-      const [, start, codeText, flags, bytesText, serviceTime, authority] = m;
+      const [, start, codeText, flags, bytesText, serviceTime, authority, upstreamHost] = m;
 
       const ts = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(start)
         ? Date.parse(start)
@@ -69,7 +73,7 @@ export const envoyParser: ParserFactory = (options) => {
       if (code !== 0 && !(code >= 100 && code <= 599)) {
         return reject('bad-status', `RESPONSE_CODE ${JSON.stringify(codeText)} is not an HTTP status (100-599, or 0)`);
       }
-      const outcome = envoyOutcome(code, flags, /^\d+$/.test(serviceTime));
+      const outcome = envoyOutcome(code, flags, /^\d+$/.test(serviceTime), upstreamHost);
       out.edgeStatus = outcome.edgeStatus;
       out.originStatus = outcome.originStatus;
       out.cause = outcome.cause;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { classify } from '../classify/classify.js';
 import type { Rejection } from '../model/rejection.js';
 import type { NormalizedRequest } from '../model/request.js';
 import { HAPROXY_CAUSES, haproxyOutcome, haproxyParser } from './haproxy.js';
@@ -58,5 +59,31 @@ describe('HAProxy HTTP logs', () => {
       ['format-mismatch', 'bad-timestamp', 'bad-status', 'missing-zone'],
     );
     assert.match(bad[2].detail, /status_code "999"/);
+  });
+
+  describe('a 52x needs a server tried: <NOSRV> and queue/request phases are HAProxy’s own', () => {
+    /** Fixture line 3 (SC-- 503 from srv1) with another server, status and termination state. */
+    const entry = (server: string, status: number, state: string) =>
+      parseOne(
+        haproxyParser({ zone: 'example.com' }),
+        lines[2].replace('px-http/srv1', `px-http/${server}`).replace(' 503 0 - - SC-- ', ` ${status} 0 - - ${state} `),
+      ) as NormalizedRequest;
+    // [what happened, server, status, termination state, cause, group]
+    const table: Array<[string, string, number, string, number, string]> = [
+      ['srv1 refused the connection', 'srv1', 503, 'SC--', 522, '52x'],
+      ['no server available, SC', '<NOSRV>', 503, 'SC--', 0, 'excluded'],
+      ['no server available, sC', '<NOSRV>', 503, 'sC--', 0, 'excluded'],
+      ['no server, 502 with SH', '<NOSRV>', 502, 'SH--', 0, 'excluded'],
+      ['no server, 504 with sH', '<NOSRV>', 504, 'sH--', 0, 'excluded'],
+      ['queued for srv1, queue timeout', 'srv1', 503, 'sQ--', 0, 'excluded'],
+      ['tarpitted with a server named', 'srv1', 500, 'PT--', 0, 'edge'],
+      ['srv1 sent no header before the timeout', 'srv1', 504, 'sH--', 524, '52x'],
+    ];
+    for (const [name, server, status, state, cause, group] of table) {
+      it(`${name} → cause ${cause || 'none'}, ${group}`, () => {
+        const r = entry(server, status, state);
+        assert.deepEqual([r.edgeStatus, r.originStatus, r.cause, classify(r).group], [status, 0, cause, group]);
+      });
+    }
   });
 });

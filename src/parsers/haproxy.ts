@@ -26,8 +26,18 @@ function noResponse(who: string): number {
 export const HAPROXY_CAUSES: Readonly<Record<string, number>> = { SC: 522, sC: 522, sH: 524, SH: 520, PH: 520 };
 
 /**
- * The status counted, the origin's status and the 52x cause of one HAProxy entry
- * (DESIGN.md). `<NOSRV>` with 503 is HAProxy's own "no server available" (excluded).
+ * Whether HAProxy tried a server: it named one (not `<NOSRV>`), and the session did not
+ * end before a connection was attempted (phase R: waiting for the request, Q: in the
+ * queue, T: tarpitted).
+ */
+export function haproxyTriedServer(server: string, termination: string): boolean {
+  return server !== '<NOSRV>' && !'RQT'.includes(termination[1]);
+}
+
+/**
+ * The status counted, the origin's status and the 52x cause of one HAProxy entry.
+ * Without a server tried (`<NOSRV>`: no server available) a 502/503/504 is HAProxy's own
+ * (excluded), whatever the termination state says.
  */
 export function haproxyOutcome(
   status: number,
@@ -37,7 +47,7 @@ export function haproxyOutcome(
 ): { edgeStatus: number; originStatus: number; cause: number } {
   const edgeStatus = status === -1 ? noResponse(termination[0]) : status;
   if (status === -1) return { edgeStatus, originStatus: 0, cause: 0 };
-  if (server === '<NOSRV>') return { edgeStatus, originStatus: 0, cause: 0 };
+  if (!haproxyTriedServer(server, termination)) return { edgeStatus, originStatus: 0, cause: 0 };
   const cause = HAPROXY_CAUSES[termination.slice(0, 2)] ?? 0;
   if (cause > 0) return { edgeStatus, originStatus: 0, cause };
   // Tr >= 0: the server's response header came back, and this is its status (HAProxy denies are P/R).

@@ -57,17 +57,72 @@ const last = (value: string | undefined) => {
 const isTime = (value: string | undefined) => value !== undefined && /^\d+(\.\d+)?$/.test(value);
 
 /**
- * The 52x cause of a 502/504 that nginx generated, from the last upstream tried
- * (DESIGN.md): connect never completed → 522; connected, no response header before
- * nginx gave up with 504 → 524; connected, no valid header, 502 → 520. 0 when the
- * fields do not say (or the status is not 502/504).
+ * True when an `$upstream_addr` entry names a server nginx really tried: an address
+ * (`IP:port`, `[IPv6]:port` or `unix:path`). `-` means no upstream was involved, and
+ * when no live server was left nginx logs the upstream group's name instead of an address.
  */
-export function derivedCause(status: number, connectTime: string | undefined, headerTime: string | undefined): number {
-  if ((status !== 502 && status !== 504) || connectTime === undefined) return 0;
+export function isUpstreamAddress(entry: string | undefined): boolean {
+  return entry !== undefined && /^(?:\d{1,3}(?:\.\d{1,3}){3}:\d+|\[[0-9A-Fa-f:.]+\]:\d+|unix:.+)$/.test(entry);
+}
+
+/**
+ * The position of the upstream that counted in an `$upstream_addr` list: the last one
+ * nginx really tried, or -1 when it tried none. A group name after an address (the next
+ * try found no live server) is passed over: the address before it is the origin that failed.
+ */
+export function lastTriedAt(addrEntries: readonly string[]): number {
+  for (let i = addrEntries.length - 1; i >= 0; i--) if (isUpstreamAddress(addrEntries[i])) return i;
+  return -1;
+}
+
+/**
+ * Without `$upstream_addr`, whether nginx tried an upstream: `$upstream_status` is not
+ * `-`, else (neither in the format) `$upstream_connect_time` is a time (it connected).
+ * Without any of them nginx's log cannot say: false.
+ */
+export function upstreamTried(upstreamStatus: string | undefined, connectTime: string | undefined): boolean {
+  if (upstreamStatus !== undefined) return upstreamStatus !== '-' && upstreamStatus !== '';
+  return isTime(connectTime);
+}
+
+/** Entry `i` of an upstream list when it has `count` entries (lists are written side by side), else its last. */
+function entryAt(value: string, i: number, count: number): string {
+  const entries = upstreamEntries(value);
+  return entries.length === count ? entries[i] : entries[entries.length - 1];
+}
+
+/**
+ * The 52x cause of a 502/504 that nginx generated after trying an upstream, from the
+ * last upstream tried: connect never completed → 522; connected, no response header
+ * before nginx gave up with 504 → 524; connected, no valid header, 502 → 520. 0 when
+ * no upstream was tried (nginx's own 502/504: excluded), when the fields do not say,
+ * or when the status is not 502/504.
+ */
+export function derivedCause(
+  status: number,
+  tried: boolean,
+  connectTime: string | undefined,
+  headerTime: string | undefined,
+): number {
+  if ((status !== 502 && status !== 504) || !tried || connectTime === undefined) return 0;
   if (!isTime(connectTime)) return 522;
   if (headerTime !== undefined && isTime(headerTime)) return 0;
   return status === 504 ? 524 : 520;
 }
+
+/** `combined` plus the host and the upstream variables that tell the origin's answers and 52x causes apart. */
+export const NGINX_UPSTREAM_LOG_FORMAT =
+  '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" ' +
+  '$host us=$upstream_status ua=$upstream_addr uct=$upstream_connect_time uht=$upstream_header_time';
+
+/**
+ * What an nginx format without `$upstream_status` and `$upstream_addr` cannot tell, and
+ * the log_format to use instead: said once per ingest (summary, push answer).
+ */
+export const NGINX_NO_UPSTREAM_NOTICE =
+  'this nginx log format has no $upstream_status or $upstream_addr, so origin errors and 52x cannot be told from ' +
+  "nginx's own errors: every status counts as the edge's own (an origin 404 as an edge 404, an origin failure as " +
+  `an excluded 502/504). Log with log_format edgestat '${NGINX_UPSTREAM_LOG_FORMAT}'; and pass that format with --nginx-log-format.`;
 
 const TIME_VARIABLES = ['time_local', 'time_iso8601', 'msec'];
 const HOST_VARIABLES = ['host', 'http_host', 'server_name'];
@@ -91,6 +146,7 @@ export const nginxParser: ParserFactory = (options) => {
   const bytesAt = first(BYTE_VARIABLES);
   const coloAt = index(options.coloVar ?? 'colo');
   const upstreamStatusAt = index('upstream_status');
+  const upstreamAddrAt = index('upstream_addr');
   const connectAt = index('upstream_connect_time');
   const headerAt = index('upstream_header_time');
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;
@@ -100,6 +156,7 @@ export const nginxParser: ParserFactory = (options) => {
 
   const parser: Parser = {
     format: 'nginx',
+    notices: upstreamStatusAt === -1 && upstreamAddrAt === -1 ? [NGINX_NO_UPSTREAM_NOTICE] : [],
     parse(line, out) {
       const m = pattern.exec(line);
       if (!m)
@@ -145,15 +202,30 @@ export const nginxParser: ParserFactory = (options) => {
         out.bytes = bytes;
       }
 
-      const connect = connectAt === -1 ? undefined : last(m[connectAt]);
-      const header = headerAt === -1 ? undefined : last(m[headerAt]);
-      out.cause = derivedCause(status, connect, header);
-      if (upstreamStatusAt !== -1) {
-        const upstream = last(m[upstreamStatusAt]);
-        const answered = upstream !== undefined && /^\d{3}$/.test(upstream);
+      let connect: string | undefined;
+      let header: string | undefined;
+      let upstream: string | undefined;
+      let tried: boolean;
+      if (upstreamAddrAt !== -1) {
+        // The upstream lists are read at the position of the last upstream really tried.
+        const addrs = upstreamEntries(m[upstreamAddrAt]);
+        const at = lastTriedAt(addrs);
+        tried = at !== -1;
+        const pick = (i: number) => (i === -1 ? undefined : entryAt(m[i], tried ? at : addrs.length - 1, addrs.length));
+        connect = pick(connectAt);
+        header = pick(headerAt);
+        upstream = pick(upstreamStatusAt);
+      } else {
+        connect = connectAt === -1 ? undefined : last(m[connectAt]);
+        header = headerAt === -1 ? undefined : last(m[headerAt]);
+        upstream = upstreamStatusAt === -1 ? undefined : last(m[upstreamStatusAt]);
+        tried = upstreamTried(upstream, connect);
+      }
+      out.cause = derivedCause(status, tried, connect, header);
+      if (tried && upstream !== undefined && /^\d{3}$/.test(upstream)) {
         // A status only counts as the origin's when a response header really came back.
         const headerCame = header === undefined ? out.cause === 0 : isTime(header);
-        if (answered && headerCame) out.originStatus = Number(upstream);
+        if (headerCame) out.originStatus = Number(upstream);
       }
       return null;
     },

@@ -33,6 +33,11 @@ export type Skip = typeof SKIP;
  */
 export interface Parser {
   readonly format: string;
+  /**
+   * What this parser, as configured, cannot tell (e.g. origin from edge errors), with
+   * what to change: passed on once per ingest in its summary and push answer.
+   */
+  readonly notices?: readonly string[];
   parse(line: string, out: NormalizedRequest): Rejection | Skip | null;
 }
 

@@ -11,6 +11,8 @@ export interface PushAnswer {
   key: string;
   /** Requests stored under the overflow value because a cap was reached (absent from older servers). */
   folded?: { colo: number; host: number };
+  /** What the format cannot tell (absent from servers older than the field). */
+  notices?: string[];
 }
 
 export interface PushOptions {

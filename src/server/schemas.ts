@@ -172,6 +172,9 @@ export const IngestAnswer = Type.Object({
     { colo: Type.Integer(), host: Type.Integer() },
     { description: 'Requests stored under the colo or host "(Other)": their zone\'s day had reached its cap' },
   ),
+  notices: Type.Array(Type.String(), {
+    description: 'What the format cannot tell (nginx combined: origin from edge errors), with the log format to use',
+  }),
 });
 
 /** Error answers every API route may give, for the OpenAPI document. */

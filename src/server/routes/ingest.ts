@@ -176,6 +176,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         format: result.format,
         key: result.key,
         folded: result.folded,
+        notices: result.notices ?? [],
       };
     },
   );
