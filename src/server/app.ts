@@ -16,6 +16,7 @@ import { liveRoutes } from './routes/live.js';
 import { opsRoutes } from './routes/ops.js';
 import { queryRoutes } from './routes/query.js';
 import { zoneRoutes } from './routes/zones.js';
+import { connectionTimeouts } from './timeouts.js';
 
 /** The dashboard's build: `dist/web`, beside this compiled module's folder. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web', import.meta.url));
@@ -42,6 +43,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const { config } = options;
   const now = options.now ?? Date.now;
   const app = Fastify({
+    ...connectionTimeouts(config.limits),
     logger: options.logger ?? false,
     // Only small JSON bodies (plans) are parsed; the ingest route streams and enforces limits.bodyBytes itself.
     bodyLimit: 1024 * 1024,
