@@ -53,7 +53,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
 
   const metrics = new Metrics();
   const store = metrics.instrument(options.store);
-  const auth = new Auth(store);
+  const auth = new Auth(store, app.log);
   const bus = new LiveBus();
   const inFlight = new InFlight();
 
