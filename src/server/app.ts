@@ -11,6 +11,7 @@ import { Auth, installAuth } from './auth.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
+import { installRequestGuard } from './request-guard.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
 import { opsRoutes } from './routes/ops.js';
@@ -70,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
+  installRequestGuard(app, auth);
   installAuth(app, auth);
   await app.register(fastifySwagger, {
     openapi: {
