@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { ServeConfig } from '../config/config.js';
 import type { Store } from '../stores/store.js';
 import { Auth, installAuth } from './auth.js';
+import { BodyBudget } from './body-budget.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
@@ -37,6 +38,7 @@ export interface EdgestatApp {
   auth: Auth;
   metrics: Metrics;
   inFlight: InFlight;
+  bodies: BodyBudget;
 }
 
 /** Builds the HTTP server: API, live views, metrics, OpenAPI document and the dashboard. */
@@ -57,6 +59,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const auth = new Auth(store, app.log);
   const bus = new LiveBus();
   const inFlight = new InFlight();
+  const bodies = new BodyBudget(config.limits);
 
   installErrorHandling(app);
   // While shutting down, new requests get 503 and connections end after their answer
@@ -87,7 +90,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   });
   await app.register(queryRoutes, { store, now });
   await app.register(zoneRoutes, { store });
-  await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight });
+  await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight, bodies });
   await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });
   await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic });
 
@@ -98,5 +101,5 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
     // The web build writes .br and .gz beside each file; they go to clients that accept them.
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, preCompressed: true });
   }
-  return { app, auth, metrics, inFlight };
+  return { app, auth, metrics, inFlight, bodies };
 }

@@ -1,3 +1,4 @@
+import type { Limits } from '../config/config.js';
 import { ApiError } from './errors.js';
 
 /** One request's share of the budget: the bytes it holds, returned by `release`. */
@@ -16,11 +17,15 @@ export class BodyBudget {
   private bodies = 0;
   private bytes = 0;
 
-  constructor(
-    private readonly maxBodies: number,
-    private readonly maxBytes: number,
-    private readonly retryAfterSeconds: number,
-  ) {}
+  private readonly maxBodies: number;
+  private readonly maxBytes: number;
+  private readonly retryAfterSeconds: number;
+
+  constructor(limits: Pick<Limits, 'concurrentBodies' | 'bufferedBytes' | 'retryAfterSeconds'>) {
+    this.maxBodies = limits.concurrentBodies;
+    this.maxBytes = limits.bufferedBytes;
+    this.retryAfterSeconds = limits.retryAfterSeconds;
+  }
 
   get held(): { bodies: number; bytes: number } {
     return { bodies: this.bodies, bytes: this.bytes };

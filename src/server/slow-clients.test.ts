@@ -169,7 +169,7 @@ describe('push bodies held in memory', () => {
       const a = pausedBody(batch(2, 0), batch(2, 2000));
       const b = pausedBody(batch(2, 4000), batch(2, 6000));
       const pending = [post(a.stream), post(b.stream)];
-      await sleep(50);
+      while (t.bodies.held.bodies < 2) await sleep(5);
       assert.equal(t.inFlight.size, 0, 'a body being received holds no ingest slot');
       const third = await post(batch(1, 10_000));
       assert.equal(third.statusCode, 503);
@@ -179,6 +179,7 @@ describe('push bodies held in memory', () => {
       a.release();
       b.release();
       for (const res of await Promise.all(pending)) assert.equal(res.json().accepted, 4);
+      assert.deepEqual(t.bodies.held, { bodies: 0, bytes: 0 }, 'answered bodies are let go');
 
       // Content-Length beyond what the memory budget can hold: refused before reading.
       const large = await post(batch(400, 20_000));
@@ -192,6 +193,7 @@ describe('push bodies held in memory', () => {
       assert.equal((await post(batch(1, 10_000))).json().accepted, 1);
       const summary = await t.app.inject(`/api/v1/zones/${ZONE}/summary?${RANGE}`);
       assert.equal(summary.json().requests, 9);
+      assert.deepEqual(t.bodies.held, { bodies: 0, bytes: 0 }, 'refused bodies are let go');
     } finally {
       await t.destroy();
     }

@@ -13,7 +13,7 @@ import { parseFieldMap } from '../../parsers/ndjson.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
 import { bodyEncoding, decodeBody, receiveBody } from '../body.js';
-import { BodyBudget, busy } from '../body-budget.js';
+import { type BodyBudget, busy } from '../body-budget.js';
 import { ApiError } from '../errors.js';
 import type { LiveBus } from '../live-bus.js';
 import { type Metrics, RequestTally } from '../metrics.js';
@@ -29,6 +29,7 @@ export interface IngestRouteOptions {
   metrics: Metrics;
   bus: LiveBus;
   inFlight: InFlight;
+  bodies: BodyBudget;
 }
 
 /** Counts ingests being processed: bounds concurrency and lets shutdown wait for them. */
@@ -61,8 +62,7 @@ class ZoneMismatchError extends ApiError {
 
 /** Push ingest: `POST /api/v1/zones/{zone}/logs`, acknowledged only once the batch is durable. */
 export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async (app, options) => {
-  const { store, limits, metrics, bus, inFlight } = options;
-  const bodies = new BodyBudget(limits.concurrentBodies, limits.bufferedBytes, limits.retryAfterSeconds);
+  const { store, limits, metrics, bus, inFlight, bodies } = options;
   // The handler reads bodies itself, whatever their type, before they take an ingest slot.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
