@@ -48,7 +48,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const app = Fastify({
     ...connectionTimeouts(config.limits),
     logger: options.logger ?? false,
-    // Only small JSON bodies (plans) are parsed; the ingest route streams and enforces limits.bodyBytes itself.
+    // Only small JSON bodies (plans) are parsed; the ingest route reads its body and enforces limits.bodyBytes itself.
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     return503OnClosing: false,
