@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../config/config.js';
@@ -59,7 +60,8 @@ async function staysClosed(open: () => Promise<Stores>): Promise<void> {
   const warnings: string[] = [];
   const { app, auth } = await buildApp({
     store: stores.server,
-    config: parseConfig({ webRoot: join(tempDir(), 'no-web') }),
+    // No dashboard: the path does not exist.
+    config: parseConfig({ webRoot: join(tmpdir(), 'edgestat-never-open-no-web') }),
     logger: {
       level: 'warn',
       stream: { write: (line: string) => warnings.push(JSON.parse(line).msg) },
