@@ -48,6 +48,37 @@ export const LimitsSchema = Type.Object(
       default: 1000,
       description: 'Zones the store takes: lines of a new zone beyond are rejected (too-many-zones)',
     }),
+    concurrentBodies: Type.Integer({
+      minimum: 1,
+      default: 64,
+      description: 'Push bodies held at once (being received or ingested): 503 busy beyond',
+    }),
+    bufferedBytes: Type.Integer({
+      minimum: 1,
+      default: 512 * MiB,
+      description: 'Bytes of push bodies held in memory at once, all requests together: 503 busy beyond',
+    }),
+    headersSeconds: Type.Number({
+      exclusiveMinimum: 0,
+      default: 10,
+      description: 'Time to receive the request headers: the connection is closed (408) after it',
+    }),
+    requestSeconds: Type.Number({
+      exclusiveMinimum: 0,
+      default: 60,
+      description: 'Time to receive a whole request, headers and body: the connection is closed (408) after it',
+    }),
+    keepAliveSeconds: Type.Number({
+      exclusiveMinimum: 0,
+      default: 5,
+      description: 'An idle keep-alive connection is closed after this long',
+    }),
+    socketIdleSeconds: Type.Number({
+      minimum: 20,
+      default: 120,
+      description:
+        'A connection with no byte in either direction for this long is closed (above the 15 s live heartbeat)',
+    }),
   },
   { additionalProperties: false },
 );

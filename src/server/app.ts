@@ -9,15 +9,18 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { ServeConfig } from '../config/config.js';
 import type { Store } from '../stores/store.js';
 import { Auth, installAuth } from './auth.js';
+import { BodyBudget } from './body-budget.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
+import { installRequestGuard } from './request-guard.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
 import { opsRoutes } from './routes/ops.js';
 import { queryRoutes } from './routes/query.js';
 import { zoneRoutes } from './routes/zones.js';
 import { installSecurityHeaders } from './security-headers.js';
+import { connectionTimeouts } from './timeouts.js';
 
 /** The dashboard's build: `dist/web`, beside this compiled module's folder. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web', import.meta.url));
@@ -37,6 +40,7 @@ export interface EdgestatApp {
   auth: Auth;
   metrics: Metrics;
   inFlight: InFlight;
+  bodies: BodyBudget;
 }
 
 /** Builds the HTTP server: API, live views, metrics, OpenAPI document and the dashboard. */
@@ -44,8 +48,9 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const { config } = options;
   const now = options.now ?? Date.now;
   const app = Fastify({
+    ...connectionTimeouts(config.limits),
     logger: options.logger ?? false,
-    // Only small JSON bodies (plans) are parsed; the ingest route streams and enforces limits.bodyBytes itself.
+    // Only small JSON bodies (plans) are parsed; the ingest route reads its body and enforces limits.bodyBytes itself.
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     return503OnClosing: false,
@@ -53,9 +58,10 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
 
   const metrics = new Metrics();
   const store = metrics.instrument(options.store);
-  const auth = new Auth(store);
+  const auth = new Auth(store, app.log);
   const bus = new LiveBus();
   const inFlight = new InFlight();
+  const bodies = new BodyBudget(config.limits);
 
   installErrorHandling(app);
   installSecurityHeaders(app);
@@ -71,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
+  installRequestGuard(app, auth);
   installAuth(app, auth);
   // Answers (a 24 h view is megabytes of JSON) go compressed to clients that accept br or gzip.
   // Request bodies are left alone: the push route decodes Content-Encoding itself, within its limits.
@@ -89,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   });
   await app.register(queryRoutes, { store, now });
   await app.register(zoneRoutes, { store });
-  await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight });
+  await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight, bodies });
   await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });
   await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic });
 
@@ -100,5 +107,5 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
     // The web build writes .br and .gz beside each file; they go to clients that accept them.
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, preCompressed: true });
   }
-  return { app, auth, metrics, inFlight };
+  return { app, auth, metrics, inFlight, bodies };
 }

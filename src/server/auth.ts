@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { coversZone, hashSecret, hasScope } from '../auth/tokens.js';
 import type { Scope, Store, TokenRecord } from '../stores/store.js';
 import { ApiError } from './errors.js';
@@ -22,27 +22,47 @@ declare module 'fastify' {
 /** How long the "are there any tokens" answer is trusted: tokens created elsewhere (ClickHouse) take effect within it. */
 const TOKENS_CHECK_MS = 5000;
 
-/** Decides who may call what. With no active token in the store the server runs open (loopback only). */
+/**
+ * Decides who may call what. A server that has never seen an active token runs open (loopback
+ * only); once it has seen one it stays closed for its lifetime, whatever happens to the tokens.
+ */
 export class Auth {
   private checkedAt = 0;
   private anyTokens = false;
+  private closed = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly log?: Pick<FastifyBaseLogger, 'warn'>,
+  ) {}
 
   /** True when the store holds at least one token that is not revoked. */
   async hasTokens(now = Date.now()): Promise<boolean> {
     if (now - this.checkedAt > TOKENS_CHECK_MS) {
+      const had = this.anyTokens;
       this.anyTokens = (await this.store.tokens()).some((t) => t.revokedAt === null);
       this.checkedAt = now;
+      if (this.anyTokens) this.closed = true;
+      // Another process (a ClickHouse store is shared) may revoke the last token at any time:
+      // turning open then would open a server that may listen on a public address.
+      else if (had) {
+        this.log?.warn('last token revoked: the server stays closed; create a token or restart on loopback');
+      }
     }
     return this.anyTokens;
+  }
+
+  /** True while every request is allowed: no active token now, and none seen since this server started. */
+  async isOpen(now = Date.now()): Promise<boolean> {
+    const anyTokens = await this.hasTokens(now);
+    return !anyTokens && !this.closed;
   }
 
   /** Resolves the request's bearer token, or null in open mode; throws 401/403 ApiErrors. */
   async check(request: FastifyRequest, access: RouteAccess): Promise<TokenRecord | null> {
     const header = request.headers.authorization;
     if (!header) {
-      if (!(await this.hasTokens())) return null;
+      if (await this.isOpen()) return null;
       throw new ApiError('unauthorized', 'this API needs a token: send Authorization: Bearer <token>');
     }
     const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   plan_required: 403,
+  forbidden_host: 403,
+  cross_site: 403,
   not_found: 404,
   body_too_large: 413,
   input_too_large: 413,

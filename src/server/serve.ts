@@ -21,7 +21,7 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   let served: EdgestatApp;
   try {
     served = await buildApp({ store, config, logger: { level: config.logLevel } });
-    const open = !(await served.auth.hasTokens());
+    const open = await served.auth.isOpen();
     if (open && !isLoopback(config.host)) {
       throw new OpenServerError(
         `refusing to listen on ${config.host}: the store has no API tokens, so anyone could read and write. ` +

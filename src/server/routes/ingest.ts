@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Limits } from '../../config/config.js';
 import { CardinalityGuard } from '../../ingest/cardinality.js';
 import {
@@ -13,7 +13,8 @@ import {
 import { parseFieldMap } from '../../parsers/ndjson.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
-import { bodyBytes } from '../body.js';
+import { bodyEncoding, decodeBody, receiveBody } from '../body.js';
+import { type BodyBudget, busy } from '../body-budget.js';
 import { ApiError } from '../errors.js';
 import type { LiveBus } from '../live-bus.js';
 import { type Metrics, RequestTally } from '../metrics.js';
@@ -29,6 +30,7 @@ export interface IngestRouteOptions {
   metrics: Metrics;
   bus: LiveBus;
   inFlight: InFlight;
+  bodies: BodyBudget;
 }
 
 /** Counts ingests being processed: bounds concurrency and lets shutdown wait for them. */
@@ -61,9 +63,9 @@ class ZoneMismatchError extends ApiError {
 
 /** Push ingest: `POST /api/v1/zones/{zone}/logs`, acknowledged only once the batch is durable. */
 export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async (app, options) => {
-  const { store, limits, metrics, bus, inFlight } = options;
+  const { store, limits, metrics, bus, inFlight, bodies } = options;
   const cardinality = new CardinalityGuard(store, limits);
-  // Bodies stream straight into the pipeline, whatever their type: never buffered whole.
+  // The handler reads bodies itself, whatever their type, before they take an ingest slot.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
@@ -91,12 +93,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
     },
     async (request, reply) => {
       const { zone } = request.params;
-      if (inFlight.size >= limits.concurrentIngests) {
-        metrics.batches.inc({ outcome: 'busy' });
-        throw new ApiError('busy', `${inFlight.size} ingests are running (limits.concurrentIngests); retry later`, {
-          headers: { 'retry-after': String(limits.retryAfterSeconds) },
-        });
-      }
       const contentLength = Number(request.headers['content-length'] ?? Number.NaN);
       if (contentLength > limits.bodyBytes) {
         reply.header('connection', 'close');
@@ -114,12 +110,13 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
       const maxInputBytes = Number.isFinite(contentLength)
         ? Math.min(limits.decompressedBytes, Math.max(RATIO_FLOOR_BYTES, contentLength * limits.gzipRatio))
         : limits.decompressedBytes;
-      const input = bodyBytes(
-        // Without a Content-Type Fastify runs no parser: the body is then still unread on the raw request.
-        (request.body as Readable | undefined) ?? request.raw,
-        request.headers['content-encoding'],
-        limits.bodyBytes,
-      );
+      const encoding = bodyEncoding(request.headers['content-encoding']);
+      const chunks = await receivePush(request, reply, bodies, limits, metrics);
+      if (inFlight.size >= limits.concurrentIngests) {
+        metrics.batches.inc({ outcome: 'busy' });
+        throw busy(`${inFlight.size} ingests are running (limits.concurrentIngests)`, limits.retryAfterSeconds);
+      }
+      const input = decodeBody(chunks, encoding);
       const tally = new RequestTally();
       const minutes = new Set<number>();
       const onRows = (rows: RollupRow[]) => {
@@ -149,11 +146,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           }),
         );
       } catch (err) {
-        if (request.raw.readableAborted) {
-          metrics.batches.inc({ outcome: 'aborted' });
-          request.log.info({ zone }, 'client went away before its body ended: nothing committed');
-          throw new ApiError('bad_body', 'request body broke off: nothing was committed');
-        }
         const apiError = ingestError(err, maxInputBytes, limits);
         metrics.batches.inc({ outcome: apiError?.code ?? 'failed' });
         if (apiError) {
@@ -181,6 +173,37 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
     },
   );
 };
+
+/**
+ * Receives a push body whole, within limits.bodyBytes and the memory budget, before it takes an
+ * ingest slot or a store transaction: a slow client then holds only its own bytes. The body's
+ * share of the budget is returned once the answer is sent or the client has gone.
+ */
+async function receivePush(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  bodies: BodyBudget,
+  limits: Limits,
+  metrics: Metrics,
+): Promise<Buffer[]> {
+  const contentLength = Number(request.headers['content-length'] ?? Number.NaN);
+  try {
+    const hold = bodies.admit(Number.isFinite(contentLength) ? contentLength : 0);
+    reply.raw.once('close', hold.release);
+    // Without a Content-Type Fastify runs no parser: the body is then still unread on the raw request.
+    return await receiveBody((request.body as Readable | undefined) ?? request.raw, limits.bodyBytes, hold);
+  } catch (err) {
+    if (request.raw.readableAborted) {
+      metrics.batches.inc({ outcome: 'aborted' });
+      request.log.info('client went away before its body ended: nothing committed');
+      throw new ApiError('bad_body', 'request body broke off: nothing was committed');
+    }
+    metrics.batches.inc({ outcome: (err as ApiError).code ?? 'failed' });
+    // Refused half-read (too large, over the memory budget): the rest of the body is not waited for.
+    if (!request.raw.readableEnded) reply.header('connection', 'close');
+    throw err;
+  }
+}
 
 /** Maps what the pipeline throws for bad input onto the API's errors; undefined for server faults. */
 function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiError | undefined {
