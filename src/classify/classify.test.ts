@@ -21,7 +21,7 @@ interface Case {
   source: Source;
 }
 
-// Every bullet of the product page's error lists, with what DESIGN.md says it becomes.
+// Every bullet of the product page's error lists, with the group it belongs to.
 const PRODUCT_PAGE: Case[] = [
   {
     name: 'edge 400: bad request intercepted at the edge',

@@ -1,5 +1,5 @@
 /**
- * The classification rules of DESIGN.md as one table of data.
+ * The classification rules (docs/architecture.md) as one table of data.
  * `classify.ts` walks it top to bottom; the first row that matches decides the
  * group. Every row is covered by a test in `classify.test.ts`.
  */
