@@ -9,6 +9,7 @@ import type { ServeConfig } from '../config/config.js';
 import type { Store } from '../stores/store.js';
 import { Auth, installAuth } from './auth.js';
 import { ApiError, installErrorHandling } from './errors.js';
+import { frameworkErrorOptions } from './framework-errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
@@ -47,6 +48,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     return503OnClosing: false,
+    ...frameworkErrorOptions(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = new Metrics();

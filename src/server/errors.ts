@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { QueryParamError } from '../query/params.js';
 import { StoreUnavailableError } from '../stores/store.js';
+import { codeForStatus } from './framework-errors.js';
 
 /** Stable error codes of the API, each with its HTTP status. */
 export const ERROR_STATUS = {
@@ -8,13 +9,20 @@ export const ERROR_STATUS = {
   unknown_format: 400,
   zone_mismatch: 400,
   bad_body: 400,
+  bad_url: 400,
+  bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
   plan_required: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
   body_too_large: 413,
   input_too_large: 413,
+  uri_too_long: 414,
   unsupported_encoding: 415,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
   busy: 503,
   shutting_down: 503,
   store_unavailable: 503,
@@ -99,7 +107,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err }, 'request failed');
       return reply.code(500).send(errorBody('internal', 'internal error; see the server log'));
     }
-    return reply.code(status).send(errorBody(status === 404 ? 'not_found' : 'bad_body', fastifyError.message));
+    return reply.code(status).send(errorBody(codeForStatus(status), fastifyError.message));
   });
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
