@@ -87,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   await app.register(zoneRoutes, { store });
   await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight });
   await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });
-  await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic });
+  await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic, store });
 
   const webRoot = config.webRoot ?? DEFAULT_WEB_ROOT;
   if (existsSync(join(webRoot, 'index.html'))) {
