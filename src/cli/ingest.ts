@@ -3,18 +3,23 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
+import { checkZoneName } from '../model/zone-name.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
 import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
 import type { FollowIngestOptions } from '../sources/follow.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
 import { type Store, StoreUnavailableError } from '../stores/store.js';
 import { followFiles } from './ingest-follow.js';
 import { ingestRemote } from './ingest-remote.js';
 import { type FileOutcome, printSummary } from './ingest-summary.js';
+import { integerOption, numberOption } from './numbers.js';
 import { clearProgress, terminalProgress } from './progress.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
 
 const PARALLEL_FROM_BYTES = 8 * 1024 * 1024;
 const MAX_WORKERS = 4;
+/** Longest line limit a user may set: 1 GiB, past which one line is not a log line. */
+const MAX_LINE_BYTES = 1024 * 1024 * 1024;
 
 interface IngestFlags extends StoreOptions {
   format: string;
@@ -24,14 +29,14 @@ interface IngestFlags extends StoreOptions {
   coloVar?: string;
   map?: string;
   force?: boolean;
-  maxRejectRatio?: string;
-  maxLineBytes?: string;
+  maxRejectRatio?: number;
+  maxLineBytes: number;
   json?: boolean;
   follow?: boolean;
   server?: string;
   token?: string;
-  followInterval?: string;
-  batchLines?: string;
+  followInterval: number;
+  batchLines: number;
 }
 
 export function registerIngest(program: Command): void {
@@ -50,18 +55,35 @@ export function registerIngest(program: Command): void {
       .option(
         '--max-reject-ratio <ratio>',
         'fail (and commit nothing of that input) above this share of rejected lines, 0..1',
+        numberOption('--max-reject-ratio', { min: 0, max: 1 }),
       )
-      .option('--max-line-bytes <n>', 'longest accepted line in bytes', String(1024 * 1024))
+      .option(
+        '--max-line-bytes <n>',
+        'longest accepted line in bytes',
+        integerOption('--max-line-bytes', { min: 64, max: MAX_LINE_BYTES }),
+        DEFAULT_MAX_LINE_BYTES,
+      )
       .option('--json', 'print the summary as JSON')
       .option(
         '--follow',
         'keep reading the files as they grow, like tail -F (rotation, truncation, restarts) until SIGINT/SIGTERM',
       )
-      .option('--follow-interval <ms>', 'follow: longest wait between two batches', '1000')
-      .option('--batch-lines <n>', 'follow: most lines in one batch', '100000')
+      .option(
+        '--follow-interval <ms>',
+        'follow: longest wait between two batches',
+        integerOption('--follow-interval', { min: 1, max: 3_600_000 }),
+        1000,
+      )
+      .option(
+        '--batch-lines <n>',
+        'follow: most lines in one batch',
+        integerOption('--batch-lines', { min: 1, max: 10_000_000 }),
+        100_000,
+      )
       .option('--server <url>', 'push to a running edgestat serve (which holds the store) instead of opening it')
       .option('--token <token>', 'with --server: a logs:write token (env EDGESTAT_TOKEN)'),
   ).action(async (files: string[], flags: IngestFlags) => {
+    if (flags.zone !== undefined) checkZoneName(flags.zone, '--zone');
     if (flags.server) {
       await ingestThroughServer(files, flags);
       return;
@@ -71,8 +93,8 @@ export function registerIngest(program: Command): void {
       if (flags.follow) {
         if (files.includes('-')) throw new Error('--follow reads files, not stdin (-)');
         await followFiles(store, files, followOptions(flags), {
-          intervalMs: Number(flags.followInterval),
-          batchLines: Number(flags.batchLines),
+          intervalMs: flags.followInterval,
+          batchLines: flags.batchLines,
           json: Boolean(flags.json),
         });
         return;
@@ -90,9 +112,6 @@ export function registerIngest(program: Command): void {
 }
 
 function followOptions(flags: IngestFlags): FollowIngestOptions {
-  if (!(Number(flags.followInterval) > 0) || !(Number(flags.batchLines) >= 1)) {
-    throw new Error('--follow-interval and --batch-lines must be positive numbers');
-  }
   return {
     format: flags.format,
     zone: flags.zone,
@@ -100,15 +119,8 @@ function followOptions(flags: IngestFlags): FollowIngestOptions {
     nginxLogFormat: flags.nginxLogFormat,
     coloVar: flags.coloVar,
     fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
-    maxLineBytes: Number(flags.maxLineBytes),
+    maxLineBytes: flags.maxLineBytes,
   };
-}
-
-function ratioOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ratio = Number(text);
-  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--max-reject-ratio must be a number from 0 to 1, got "${text}"`);
-  return ratio;
 }
 
 /** `--server`: every input in batches to the server's push API, each acknowledged once durable. */
@@ -153,8 +165,8 @@ async function ingestOne(store: Store, file: string, flags: IngestFlags): Promis
     coloVar: flags.coloVar,
     fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
     source: isStdin ? 'stdin' : file,
-    maxRejectRatio: ratioOf(flags.maxRejectRatio),
-    maxLineBytes: Number(flags.maxLineBytes),
+    maxRejectRatio: flags.maxRejectRatio,
+    maxLineBytes: flags.maxLineBytes,
   };
   let size: number | undefined;
   if (!isStdin) {
