@@ -12,6 +12,7 @@ import { ApiError, installErrorHandling } from './errors.js';
 import { frameworkErrorOptions } from './framework-errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
+import { redactingLogger } from './redact.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
 import { opsRoutes } from './routes/ops.js';
@@ -43,7 +44,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const { config } = options;
   const now = options.now ?? Date.now;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: redactingLogger(options.logger ?? false),
     // Only small JSON bodies (plans) are parsed; the ingest route streams and enforces limits.bodyBytes itself.
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
