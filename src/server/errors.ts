@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { QueryParamError } from '../query/params.js';
 import { StoreUnavailableError } from '../stores/store.js';
-import { codeForStatus } from './framework-errors.js';
 
 /** Stable error codes of the API, each with its HTTP status. */
 export const ERROR_STATUS = {
@@ -30,6 +29,23 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The API's error code for a status that Fastify or Node chose; other statuses answer 400 `bad_request`. */
+export function codeForStatus(status: number): ErrorCode {
+  const codes: Record<number, ErrorCode> = {
+    400: 'bad_body',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    408: 'request_timeout',
+    413: 'body_too_large',
+    414: 'uri_too_long',
+    415: 'unsupported_media_type',
+    431: 'headers_too_large',
+  };
+  return codes[status] ?? 'bad_request';
+}
 
 /** An error the API answers with its status and `{ error: { code, message } }`. */
 export class ApiError extends Error {
@@ -107,7 +123,8 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err }, 'request failed');
       return reply.code(500).send(errorBody('internal', 'internal error; see the server log'));
     }
-    return reply.code(status).send(errorBody(codeForStatus(status), fastifyError.message));
+    const code = codeForStatus(status);
+    return reply.code(ERROR_STATUS[code]).send(errorBody(code, fastifyError.message));
   });
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));

@@ -1,31 +1,15 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { ZONE_NAME_MAX } from '../model/zone-name.js';
-import { type ErrorCode, errorBody } from './errors.js';
+import { codeForStatus, ERROR_STATUS, type ErrorCode, errorBody } from './errors.js';
 
-/** Longest path parameter the router takes. */
-const MAX_PARAM = ZONE_NAME_MAX + 45;
+/** Longest path parameter the router takes: room for the longest zone name. */
+const MAX_PARAM = 300;
 /** The request line alone over this many bytes is answered 414 rather than 431. */
 const LONG_REQUEST_LINE = 8 * 1024;
 
 /** What Node hands a `clientError` listener; `rawPacket` holds the bytes being parsed. */
 type ClientError = Error & { code?: string; rawPacket?: unknown };
-
-/** The API's error code for a status that Fastify or Node chose. */
-export function codeForStatus(status: number): ErrorCode {
-  const codes: Record<number, ErrorCode> = {
-    400: 'bad_body',
-    404: 'not_found',
-    405: 'method_not_allowed',
-    408: 'request_timeout',
-    413: 'body_too_large',
-    414: 'uri_too_long',
-    415: 'unsupported_media_type',
-    431: 'headers_too_large',
-  };
-  return codes[status] ?? 'bad_request';
-}
 
 /**
  * Fastify options that answer the framework's own refusals in the API's `{ error: { code, message } }`
@@ -46,8 +30,8 @@ export function frameworkErrorOptions(): Pick<
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
         return reply.code(414).send(errorBody('uri_too_long', `a path segment is over ${MAX_PARAM} characters`));
       }
-      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
-      return reply.code(status).send(errorBody(codeForStatus(status), error.message));
+      const code = codeForStatus(error.statusCode ?? 400);
+      return reply.code(ERROR_STATUS[code]).send(errorBody(code, error.message));
     },
     clientErrorHandler: answerClientError,
   };
