@@ -14,6 +14,7 @@ import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
 import { type RejectSample, SAMPLE_REJECTS, Tally } from './tally.js';
 
+export { UndetectedFormatError } from '../parsers/detect.js';
 export { UnknownFormatError } from '../parsers/registry.js';
 export { InputLimitError, TruncatedInputError } from '../sources/decode.js';
 export type { RejectSample } from './tally.js';

@@ -1,11 +1,12 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { GROUPS } from '../classify/rules.js';
+import { ZONE_NAME_PATTERN, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { PLANS } from '../stores/store.js';
 
 /** The schemas that validate requests and describe answers; the OpenAPI document is generated from them. */
 
 export const ZoneParams = Type.Object({
-  zone: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,255}$', description: 'Zone name' }),
+  zone: Type.String({ pattern: ZONE_NAME_PATTERN, description: `Zone name: ${ZONE_NAME_RULE}` }),
 });
 
 const time = (what: string, fallback: string) =>

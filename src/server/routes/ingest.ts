@@ -8,6 +8,7 @@ import {
   InputLimitError,
   ingest,
   TruncatedInputError,
+  UndetectedFormatError,
   UnknownFormatError,
 } from '../../ingest/pipeline.js';
 import { parseFieldMap } from '../../parsers/ndjson.js';
@@ -208,7 +209,7 @@ async function receivePush(
 /** Maps what the pipeline throws for bad input onto the API's errors; undefined for server faults. */
 function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiError | undefined {
   if (err instanceof ApiError) return err;
-  if (err instanceof UnknownFormatError)
+  if (err instanceof UnknownFormatError || err instanceof UndetectedFormatError)
     return new ApiError('unknown_format', (err as Error).message, { param: 'format' });
   if (err instanceof InputLimitError) {
     const which =
