@@ -13,6 +13,7 @@ import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
 import { type RejectSample, Tally } from './tally.js';
 
+export { IdempotencyConflictError } from '../stores/idempotency.js';
 export { UnknownFormatError } from '../parsers/registry.js';
 export { InputLimitError, TruncatedInputError } from '../sources/decode.js';
 export type { RejectSample } from './tally.js';
@@ -62,6 +63,8 @@ export interface IngestResult {
   /** How `auto` chose the format. */
   detectedBy?: string;
   key: string;
+  /** `sha256:<hex>` of the decompressed content: what binds the key to this batch. */
+  contentHash: string;
   lines: number;
   accepted: number;
   rejected: number;
@@ -131,7 +134,17 @@ export async function ingest(
       options.onRows?.(rows);
       await batch.append(rows);
     };
-    const plain = decode(hashed(), stats, options.maxInputBytes);
+    // The key is bound to the decompressed content, not to the bytes sent: the same lines
+    // compressed again (another level, another client) are the same batch. Plain input is
+    // hashed once, as it comes.
+    const contentHash = createHash('sha256');
+    async function* contentHashed(): AsyncGenerator<Buffer> {
+      for await (const chunk of decode(hashed(), stats, options.maxInputBytes)) {
+        if (stats.gzip) contentHash.update(chunk);
+        yield chunk;
+      }
+    }
+    const plain = contentHashed();
     const guarded = async function* () {
       try {
         yield* plain;
@@ -145,10 +158,12 @@ export async function ingest(
         ? await parseInThreads(guarded(), options, format, write, progress)
         : await parseHere(guarded(), options, format, write, progress);
 
+    const rawHash = `sha256:${hash.digest('hex')}`;
     const result: IngestResult = {
       format: format.name,
       detectedBy: format.detectedBy,
-      key: options.key || `sha256:${hash.digest('hex')}`,
+      key: options.key || rawHash,
+      contentHash: stats.gzip ? `sha256:${contentHash.digest('hex')}` : rawHash,
       lines: parsed.lines,
       accepted: parsed.tally.accepted,
       rejected: parsed.tally.rejected,
@@ -172,6 +187,7 @@ export async function ingest(
       source: options.source,
       accepted: result.accepted,
       rejected: result.rejected,
+      contentHash: result.contentHash,
     });
     result.durationMs = performance.now() - started;
     return result;

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   plan_required: 403,
   not_found: 404,
+  idempotency_conflict: 409,
   body_too_large: 413,
   input_too_large: 413,
   unsupported_encoding: 415,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Limits } from '../../config/config.js';
 import {
+  IdempotencyConflictError,
   type IngestResult,
   InputLimitError,
   ingest,
@@ -84,7 +85,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             'content-encoding': { type: 'string', description: 'gzip, deflate, br or none' },
           },
         },
-        response: { 200: IngestAnswer, ...errorAnswers(400, 401, 403, 413, 415, 503) },
+        response: { 200: IngestAnswer, ...errorAnswers(400, 401, 403, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -182,6 +183,7 @@ function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiEr
   if (err instanceof ApiError) return err;
   if (err instanceof UnknownFormatError)
     return new ApiError('unknown_format', (err as Error).message, { param: 'format' });
+  if (err instanceof IdempotencyConflictError) return new ApiError('idempotency_conflict', err.message);
   if (err instanceof InputLimitError) {
     const which =
       maxInputBytes < limits.decompressedBytes

@@ -55,6 +55,7 @@ describe('parseClickHouseUrl', () => {
         minuteRetentionDays: 7,
         hourRetentionDays: 0,
         timeoutMs: 30_000,
+        claimLeaseMs: 90_000,
       },
     );
     assert.throws(() => parseClickHouseUrl('clickhouse://h:8123/bad-name'), /letters, digits and _/);

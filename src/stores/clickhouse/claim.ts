@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StoreUnavailableError } from '../store.js';
+import { str } from './sql.js';
+
+/** The few store calls a claim needs: statements, rows, and the database its tables live in. */
+export interface ClaimHost {
+  readonly database: string;
+  run(query: string): Promise<void>;
+  rows<T>(query: string): Promise<T[]>;
+}
+
+export interface ClaimTiming {
+  /** A claim whose newest generation is older than this belongs to a process that died or stalled: it may be taken over. */
+  leaseMs: number;
+  /** How long a committer waits for another process that holds the key before it answers "retry later". */
+  waitMs: number;
+}
+
+/** Another process is committing the same key right now and did not finish in time: nothing was written; retry later. */
+export class KeyBusyError extends StoreUnavailableError {}
+
+/** Polling interval while another process holds the key. */
+const POLL_MS = 50;
+
+/**
+ * The right to commit one ingest key, held as an empty table `claim_<hash>_<generation>`.
+ * ClickHouse 18.16 has no transactions and no conditional insert, but CREATE TABLE of a
+ * name is atomic on a server: of any number of processes creating the same name at once,
+ * exactly one succeeds and the others get "already exists". That is the compare-and-set
+ * this class builds on:
+ *
+ * - acquire: create generation 0 when there is none; when the newest generation is older
+ *   than the lease (its holder died), create the next one; otherwise wait for the holder.
+ * - hold (before every write): the holder checks that no newer generation exists (nobody
+ *   took over) and renews by creating the next generation once a third of the lease has
+ *   passed; a failed creation means another process took the key over, so it stops.
+ * - release: drops its generations once the ingest record is written (which makes every
+ *   later commit a duplicate or a conflict), or after a failure (a retry may go on).
+ *
+ * A holder renews well within the lease (a third of it plus one request's timeout), so a
+ * takeover happens only to a process that died or stalled for longer than the lease.
+ */
+export class KeyClaim {
+  private constructor(
+    private readonly host: ClaimHost,
+    private readonly prefix: string,
+    private readonly timing: ClaimTiming,
+    private generation: number,
+    private since: number,
+  ) {}
+
+  /**
+   * Takes the claim on `key`, or resolves undefined once `settled()` says the key was
+   * committed while this process waited. Throws KeyBusyError after `waitMs` of waiting.
+   */
+  static async acquire(
+    host: ClaimHost,
+    key: string,
+    timing: ClaimTiming,
+    settled: () => Promise<boolean>,
+  ): Promise<KeyClaim | undefined> {
+    const prefix = claimPrefix(key);
+    const deadline = performance.now() + timing.waitMs;
+    for (;;) {
+      const newest = (await generations(host, prefix)).at(-1);
+      // Ages are whole seconds of the server's clock: one more second keeps "stale" on the safe side.
+      const next =
+        newest === undefined ? 0 : (newest.age - 1) * 1000 >= timing.leaseMs ? newest.generation + 1 : undefined;
+      if (next !== undefined) {
+        if (await create(host, prefix, next)) return new KeyClaim(host, prefix, timing, next, performance.now());
+        continue; // another process created it first: look again
+      }
+      if (await settled()) return undefined;
+      if (performance.now() >= deadline) {
+        throw new KeyBusyError(
+          `the batch "${key}" is being committed by another process right now: nothing was written; retry later`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** Call before every write: fails if the claim was taken over, renews it when due. */
+  async hold(): Promise<void> {
+    const held = await generations(this.host, this.prefix);
+    if (!held.some((g) => g.generation === this.generation) || held.some((g) => g.generation > this.generation)) {
+      throw this.lost();
+    }
+    if (performance.now() - this.since < this.timing.leaseMs / 3) return;
+    if (!(await create(this.host, this.prefix, this.generation + 1))) throw this.lost();
+    this.generation++;
+    this.since = performance.now();
+  }
+
+  /** Drops this claim's generations. Best effort: a claim left behind expires with its lease. */
+  async release(): Promise<void> {
+    try {
+      for (const { generation } of await generations(this.host, this.prefix)) {
+        if (generation <= this.generation)
+          await this.host.run(`DROP TABLE IF EXISTS ${this.host.database}.${this.prefix}${generation}`);
+      }
+    } catch {
+      // ClickHouse went away after the commit: the claim expires with its lease, and the record already decides.
+    }
+  }
+
+  private lost(): Error {
+    return new StoreUnavailableError(
+      'this commit stalled for longer than its claim lease and another process took the batch over: retry it',
+    );
+  }
+}
+
+/** Claim tables older than `maxAgeMs` (left by processes that died): dropped by retention. */
+export async function dropStaleClaims(host: ClaimHost, maxAgeMs: number): Promise<void> {
+  const stale = await host.rows<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = ${str(host.database)} AND startsWith(name, 'claim_')
+       AND (toInt64(now()) - toInt64(metadata_modification_time)) * 1000 > ${Math.floor(maxAgeMs)}`,
+  );
+  for (const { name } of stale) {
+    if (/^claim_[0-9a-f]{32}_\d+$/.test(name)) await host.run(`DROP TABLE IF EXISTS ${host.database}.${name}`);
+  }
+}
+
+/** Table names are not free text: the key enters only as a hash. */
+function claimPrefix(key: string): string {
+  return `claim_${createHash('sha256').update(key).digest('hex').slice(0, 32)}_`;
+}
+
+/** The claim's generations with their ages in seconds, oldest generation first. */
+async function generations(host: ClaimHost, prefix: string): Promise<{ generation: number; age: number }[]> {
+  const rows = await host.rows<{ name: string; age: string }>(
+    `SELECT name, toInt64(now()) - toInt64(metadata_modification_time) AS age FROM system.tables
+     WHERE database = ${str(host.database)} AND startsWith(name, ${str(prefix)})`,
+  );
+  return rows
+    .map((r) => ({ generation: Number(r.name.slice(prefix.length)), age: Number(r.age) }))
+    .filter((g) => Number.isSafeInteger(g.generation))
+    .sort((a, b) => a.generation - b.generation);
+}
+
+/** CREATE TABLE as compare-and-set: true for the one process that created the name. */
+async function create(host: ClaimHost, prefix: string, generation: number): Promise<boolean> {
+  try {
+    await host.run(`CREATE TABLE ${host.database}.${prefix}${generation} (claimed UInt8) ENGINE = Null`);
+    return true;
+  } catch (err) {
+    // "already exists", or (on some releases) another CREATE of the name still running.
+    if (/already exists|right now|is being/i.test((err as Error).message)) return false;
+    throw err;
+  }
+}
