@@ -13,9 +13,9 @@ import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
 import { type RejectSample, Tally } from './tally.js';
 
-export { IdempotencyConflictError } from '../stores/idempotency.js';
 export { UnknownFormatError } from '../parsers/registry.js';
 export { InputLimitError, TruncatedInputError } from '../sources/decode.js';
+export { IdempotencyConflictError } from '../stores/idempotency.js';
 export type { RejectSample } from './tally.js';
 
 /** Rollup keys held in memory before they are appended to the batch: bounds memory, not lines. */

@@ -23,6 +23,7 @@ export class KeyBusyError extends StoreUnavailableError {}
 
 /** Polling interval while another process holds the key. */
 const POLL_MS = 50;
+const LIST_ATTEMPTS = 10;
 
 /**
  * The right to commit one ingest key, held as an empty table `claim_<hash>_<generation>`.
@@ -113,14 +114,15 @@ export class KeyClaim {
   }
 }
 
-/** Claim tables older than `maxAgeMs` (left by processes that died): dropped by retention. */
+/** Claim tables older than `maxAgeMs` (left by processes that died): dropped by retention, best effort. */
 export async function dropStaleClaims(host: ClaimHost, maxAgeMs: number): Promise<void> {
-  const stale = await host.rows<{ name: string }>(
-    `SELECT name FROM system.tables WHERE database = ${str(host.database)} AND startsWith(name, 'claim_')
-       AND (toInt64(now()) - toInt64(metadata_modification_time)) * 1000 > ${Math.floor(maxAgeMs)}`,
-  );
-  for (const { name } of stale) {
-    if (/^claim_[0-9a-f]{32}_\d+$/.test(name)) await host.run(`DROP TABLE IF EXISTS ${host.database}.${name}`);
+  try {
+    for (const { name, age } of await listClaims(host, 'claim_')) {
+      if ((age - 1) * 1000 > maxAgeMs && /^claim_[0-9a-f]{32}_\d+$/.test(name))
+        await host.run(`DROP TABLE IF EXISTS ${host.database}.${name}`);
+    }
+  } catch {
+    // Left for the next round: a claim past its lease is taken over anyway.
   }
 }
 
@@ -131,14 +133,25 @@ function claimPrefix(key: string): string {
 
 /** The claim's generations with their ages in seconds, oldest generation first. */
 async function generations(host: ClaimHost, prefix: string): Promise<{ generation: number; age: number }[]> {
-  const rows = await host.rows<{ name: string; age: string }>(
-    `SELECT name, toInt64(now()) - toInt64(metadata_modification_time) AS age FROM system.tables
-     WHERE database = ${str(host.database)} AND startsWith(name, ${str(prefix)})`,
-  );
-  return rows
-    .map((r) => ({ generation: Number(r.name.slice(prefix.length)), age: Number(r.age) }))
+  return (await listClaims(host, prefix))
+    .map((r) => ({ generation: Number(r.name.slice(prefix.length)), age: r.age }))
     .filter((g) => Number.isSafeInteger(g.generation))
     .sort((a, b) => a.generation - b.generation);
+}
+
+/** Tables whose name starts with `prefix`, with their age in whole seconds of the server's clock. */
+async function listClaims(host: ClaimHost, prefix: string): Promise<{ name: string; age: number }[]> {
+  const query = `SELECT name, toInt64(now()) - toInt64(metadata_modification_time) AS age FROM system.tables
+     WHERE database = ${str(host.database)} AND startsWith(name, ${str(prefix)})`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await host.rows<{ name: string; age: string }>(query)).map((r) => ({ name: r.name, age: Number(r.age) }));
+    } catch (err) {
+      // 18.16 fails the listing when a table it lists is dropped before it reads its metadata: list again.
+      if (attempt >= LIST_ATTEMPTS || !/doesn't exist/.test((err as Error).message)) throw err;
+      await sleep(POLL_MS / 5);
+    }
+  }
 }
 
 /** CREATE TABLE as compare-and-set: true for the one process that created the name. */

@@ -1,6 +1,7 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
+import { IdempotencyConflictError, judgeExisting } from '../idempotency.js';
 import {
   type AggregateQuery,
   type AggregateRow,
@@ -15,7 +16,6 @@ import {
   type TokenRecord,
   type ZoneInfo,
 } from '../store.js';
-import { IdempotencyConflictError, judgeExisting } from '../idempotency.js';
 import { dropStaleClaims, KeyClaim } from './claim.js';
 import { MIGRATIONS } from './schema.js';
 import { aggregateSql, bucketTotalsSql, int, str } from './sql.js';

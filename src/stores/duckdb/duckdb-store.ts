@@ -1,6 +1,7 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
+import { judgeExisting } from '../idempotency.js';
 import {
   type AggregateQuery,
   type AggregateRow,
@@ -14,7 +15,6 @@ import {
   type TokenRecord,
   type ZoneInfo,
 } from '../store.js';
-import { judgeExisting } from '../idempotency.js';
 import { MIGRATIONS } from './schema.js';
 import { aggregateSql, bucketTotalsSql } from './sql.js';
 
