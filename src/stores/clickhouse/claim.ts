@@ -126,8 +126,8 @@ export async function dropStaleClaims(host: ClaimHost, maxAgeMs: number): Promis
   }
 }
 
-/** Table names are not free text: the key enters only as a hash. */
-function claimPrefix(key: string): string {
+/** The claim tables of `key` are this prefix and a generation. Table names are not free text: the key enters only as a hash. */
+export function claimPrefix(key: string): string {
   return `claim_${createHash('sha256').update(key).digest('hex').slice(0, 32)}_`;
 }
 
