@@ -34,23 +34,33 @@ const LIST_ATTEMPTS = 10;
  *
  * - acquire: create generation 0 when there is none; when the newest generation is older
  *   than the lease (its holder died), create the next one; otherwise wait for the holder.
- * - hold (before every write): the holder checks that no newer generation exists (nobody
- *   took over) and renews by creating the next generation once a third of the lease has
- *   passed; a failed creation means another process took the key over, so it stops.
- * - release: drops its generations once the ingest record is written (which makes every
- *   later commit a duplicate or a conflict), or after a failure (a retry may go on).
+ * - hold (before every write): a takeover needs the newest generation to be a lease old, so
+ *   within a third of the lease since the holder created its generation nothing can have
+ *   happened and nothing is asked. After that the holder renews: it checks that no newer
+ *   generation exists and creates the next one; failing either, another process took the
+ *   key over, and it stops writing.
+ * - release: renews if due (so that no one can take over while it drops), then drops the
+ *   generations it knows of, its own last. After the ingest record is written every later
+ *   commit of the key is a duplicate or a conflict; after a failure a retry may go on.
  *
- * A holder renews well within the lease (a third of it plus one request's timeout), so a
- * takeover happens only to a process that died or stalled for longer than the lease.
+ * A holder renews within a third of the lease plus one request's timeout, so a takeover
+ * happens only to a process that died or stalled for longer than the lease.
  */
 export class KeyClaim {
+  /** Older generations this holder saw or made: its release drops them before its own. */
+  private readonly older: number[];
+
   private constructor(
     private readonly host: ClaimHost,
     private readonly prefix: string,
     private readonly timing: ClaimTiming,
     private generation: number,
-    private since: number,
-  ) {}
+    older: number[],
+  ) {
+    this.older = older;
+  }
+
+  private since = performance.now();
 
   /**
    * Takes the claim on `key`, or resolves undefined once `settled()` says the key was
@@ -65,12 +75,21 @@ export class KeyClaim {
     const prefix = claimPrefix(key);
     const deadline = performance.now() + timing.waitMs;
     for (;;) {
-      const newest = (await generations(host, prefix)).at(-1);
+      const held = await generations(host, prefix);
+      const newest = held.at(-1);
       // Ages are whole seconds of the server's clock: one more second keeps "stale" on the safe side.
       const next =
         newest === undefined ? 0 : (newest.age - 1) * 1000 >= timing.leaseMs ? newest.generation + 1 : undefined;
       if (next !== undefined) {
-        if (await create(host, prefix, next)) return new KeyClaim(host, prefix, timing, next, performance.now());
+        if (await create(host, prefix, next)) {
+          return new KeyClaim(
+            host,
+            prefix,
+            timing,
+            next,
+            held.map((g) => g.generation),
+          );
+        }
         continue; // another process created it first: look again
       }
       if (await settled()) return undefined;
@@ -85,25 +104,25 @@ export class KeyClaim {
 
   /** Call before every write: fails if the claim was taken over, renews it when due. */
   async hold(): Promise<void> {
+    if (performance.now() - this.since < this.timing.leaseMs / 3) return;
     const held = await generations(this.host, this.prefix);
     if (!held.some((g) => g.generation === this.generation) || held.some((g) => g.generation > this.generation)) {
       throw this.lost();
     }
-    if (performance.now() - this.since < this.timing.leaseMs / 3) return;
     if (!(await create(this.host, this.prefix, this.generation + 1))) throw this.lost();
+    this.older.push(this.generation);
     this.generation++;
     this.since = performance.now();
   }
 
-  /** Drops this claim's generations. Best effort: a claim left behind expires with its lease. */
+  /** Drops this claim's generations, unless it was taken over. Best effort: a claim left behind expires with its lease. */
   async release(): Promise<void> {
     try {
-      for (const { generation } of await generations(this.host, this.prefix)) {
-        if (generation <= this.generation)
-          await this.host.run(`DROP TABLE IF EXISTS ${this.host.database}.${this.prefix}${generation}`);
-      }
+      await this.hold();
+      for (const generation of [...this.older, this.generation])
+        await this.host.run(`DROP TABLE IF EXISTS ${this.host.database}.${this.prefix}${generation}`);
     } catch {
-      // ClickHouse went away after the commit: the claim expires with its lease, and the record already decides.
+      // Taken over (the new holder drops it), or ClickHouse went away: the lease ends it.
     }
   }
 
@@ -114,12 +133,20 @@ export class KeyClaim {
   }
 }
 
-/** Claim tables older than `maxAgeMs` (left by processes that died): dropped by retention, best effort. */
+/** Claims of keys whose newest generation is older than `maxAgeMs` (their processes died): dropped by retention, best effort. */
 export async function dropStaleClaims(host: ClaimHost, maxAgeMs: number): Promise<void> {
   try {
+    const youngest = new Map<string, number>();
+    const names: string[] = [];
     for (const { name, age } of await listClaims(host, 'claim_')) {
-      if ((age - 1) * 1000 > maxAgeMs && /^claim_[0-9a-f]{32}_\d+$/.test(name))
-        await host.run(`DROP TABLE IF EXISTS ${host.database}.${name}`);
+      const m = /^(claim_[0-9a-f]{32}_)\d+$/.exec(name);
+      if (!m) continue;
+      names.push(name);
+      youngest.set(m[1], Math.min(age, youngest.get(m[1]) ?? age));
+    }
+    for (const name of names) {
+      const age = youngest.get(name.slice(0, name.lastIndexOf('_') + 1)) ?? 0;
+      if ((age - 1) * 1000 > maxAgeMs) await host.run(`DROP TABLE IF EXISTS ${host.database}.${name}`);
     }
   } catch {
     // Left for the next round: a claim past its lease is taken over anyway.

@@ -203,14 +203,16 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
   });
 
   it('stops writing when another process took its stalled commit over, and the retry counts the batch once', async () => {
-    const store = await ClickHouseStore.open(server.storeUrl());
+    const store = await ClickHouseStore.open(`${server.storeUrl()}?claim_lease_ms=1500`);
     const batchRows = rows([...times(2, { ts: NOW }), ...times(5, { ts: NOW - DAY })]);
     const insert = store.insert.bind(store);
     let inserts = 0;
     store.insert = async (table, values) => {
-      // While the first INSERT runs, another process decides the commit is stale and takes the key over.
-      if (inserts++ === 0)
+      if (inserts++ === 0) {
+        // The first INSERT stalls past a third of the lease, and another process takes the key over meanwhile.
         await store.run(`CREATE TABLE ${store.database}.${claimPrefix('stalled')}1 (claimed UInt8) ENGINE = Null`);
+        await sleep(600);
+      }
       return insert(table, values);
     };
     await assert.rejects(commit(store, 'stalled', batchRows), /another process took the batch over: retry it/);

@@ -372,8 +372,6 @@ class ClickHouseBatch implements BatchWriter {
   }
 
   async commit(record: CommitRecord): Promise<CommitOutcome> {
-    const recorded = await this.store.ingestRecord(record.key);
-    if (recorded) return judgeExisting(recorded, record);
     const claim = await KeyClaim.acquire(
       this.store,
       record.key,
@@ -381,7 +379,7 @@ class ClickHouseBatch implements BatchWriter {
       async () => (await this.store.ingestRecord(record.key)) !== undefined,
     );
     try {
-      // The record may have been written by the process that held the claim before this one.
+      // Checked under the claim: a process that held it before may have written the record.
       const existing = await this.store.ingestRecord(record.key);
       if (existing) return judgeExisting(existing, record);
       if (!claim) throw new Error(`no claim and no record for "${record.key}"`); // settled() saw a record: unreachable
@@ -389,14 +387,17 @@ class ClickHouseBatch implements BatchWriter {
       const hours = new Map<string, RollupRow>();
       for (const [, r] of minutes) add(hours, r, r.minute - (r.minute % 3_600_000));
       const contentHash = record.contentHash ?? '';
-      const plans = [
-        await plan(this.store, 'rollup_minute', minutes, record.key, contentHash),
-        await plan(this.store, 'rollup_hour', [...hours.entries()], record.key, contentHash),
-      ];
+      const plans = await plan(
+        this.store,
+        [
+          ['rollup_minute', minutes],
+          ['rollup_hour', [...hours.entries()]],
+        ],
+        record.key,
+        contentHash,
+      );
       // Checked for both tables before anything is written: a conflict writes nothing.
-      for (const p of plans) {
-        if (p.conflict) throw new IdempotencyConflictError(record.key);
-      }
+      if (plans.some((p) => p.conflict)) throw new IdempotencyConflictError(record.key);
       for (const p of plans) {
         for (const part of p.parts) {
           await claim.hold();
@@ -456,14 +457,39 @@ interface TablePlan {
   conflict: boolean;
 }
 
-/** A table's INSERTs for one batch, without the sub-batches whose marker is already there. */
+/** Each table's INSERTs for one batch, without the sub-batches whose marker is already there. */
 async function plan(
   store: ClickHouseStore,
-  table: string,
-  rows: [string, RollupRow][],
+  tables: [string, [string, RollupRow][]][],
   key: string,
   contentHash: string,
-): Promise<TablePlan> {
+): Promise<TablePlan[]> {
+  const plans = tables.map(([table, rows]) => ({ table, parts: parts(rows, key), conflict: false }));
+  const all = plans.flatMap((p) => p.parts);
+  if (all.length === 0) return plans;
+  const days = [...new Set(all.map((p) => p.day * DAY_S))].map(int).join(', ');
+  const markers = [...new Set(all.map((p) => p.marker))].map(str).join(', ');
+  // One round trip for all tables: markers sit at the start of their day, so the day narrows the read.
+  const landed = await store.rows<{ t: string; host: string; colo: string }>(
+    plans
+      .map(
+        (p) =>
+          `SELECT DISTINCT ${str(p.table)} AS t, host, colo FROM ${p.table} WHERE zone = '' AND minute IN (${days}) AND host IN (${markers})`,
+      )
+      .join(' UNION ALL '),
+  );
+  for (const p of plans) {
+    const mine = landed.filter((m) => m.t === p.table);
+    // Markers written before content hashes were kept have colo '': they cannot conflict.
+    p.conflict = mine.some((m) => contentHash !== '' && m.colo !== '' && m.colo !== contentHash);
+    const done = new Set(mine.map((m) => m.host));
+    p.parts = p.parts.filter((part) => !done.has(part.marker));
+  }
+  return plans;
+}
+
+/** A table's rows of one batch cut into INSERTs: one day each, at most ROWS_PER_INSERT rows. */
+function parts(rows: [string, RollupRow][], key: string): Part[] {
   const byDay = new Map<number, [string, RollupRow][]>();
   for (const entry of rows) {
     const day = Math.floor(entry[1].minute / 1000 / DAY_S);
@@ -471,28 +497,19 @@ async function plan(
     if (list) list.push(entry);
     else byDay.set(day, [entry]);
   }
-  const parts: Part[] = [];
+  const out: Part[] = [];
   for (const [day, list] of byDay) {
     // A retry must cut a day into the same sub-batches whatever order its rows came in (parallel parsing).
     if (list.length > ROWS_PER_INSERT) list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
-      parts.push({
+      out.push({
         marker: `${key}#${day}#${i / ROWS_PER_INSERT}`,
         day,
         rows: list.slice(i, i + ROWS_PER_INSERT).map(([, r]) => r),
       });
     }
   }
-  if (parts.length === 0) return { table, parts: [], conflict: false };
-  const days = [...new Set(parts.map((p) => p.day * DAY_S))];
-  const landed = await store.rows<{ host: string; colo: string }>(
-    `SELECT DISTINCT host, colo FROM ${table} WHERE zone = '' AND minute IN (${days.map(int).join(', ')})
-       AND host IN (${parts.map((p) => str(p.marker)).join(', ')})`,
-  );
-  // Markers written before content hashes were kept have colo '': they cannot conflict.
-  const conflict = landed.some((m) => contentHash !== '' && m.colo !== '' && m.colo !== contentHash);
-  const done = new Set(landed.map((m) => m.host));
-  return { table, conflict, parts: parts.filter((part) => !done.has(part.marker)) };
+  return out;
 }
 
 /** The rows of one INSERT: the part's rows and its marker, in one block. */
