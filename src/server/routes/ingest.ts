@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Limits } from '../../config/config.js';
 import { CardinalityGuard } from '../../ingest/cardinality.js';
 import {
+  IdempotencyConflictError,
   type IngestResult,
   InputLimitError,
   ingest,
@@ -89,7 +90,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             'content-encoding': { type: 'string', description: 'gzip, deflate, br or none' },
           },
         },
-        response: { 200: IngestAnswer, ...errorAnswers(400, 401, 403, 413, 415, 503) },
+        response: { 200: IngestAnswer, ...errorAnswers(400, 401, 403, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -211,6 +212,7 @@ function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiEr
   if (err instanceof ApiError) return err;
   if (err instanceof UnknownFormatError || err instanceof UndetectedFormatError)
     return new ApiError('unknown_format', (err as Error).message, { param: 'format' });
+  if (err instanceof IdempotencyConflictError) return new ApiError('idempotency_conflict', err.message);
   if (err instanceof InputLimitError) {
     const which =
       maxInputBytes < limits.decompressedBytes

@@ -1,11 +1,13 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
+import { judgeExisting } from '../idempotency.js';
 import {
   type AggregateQuery,
   type AggregateRow,
   type BatchWriter,
   type CommitOutcome,
+  type CommitRecord,
   DEFAULT_PLAN,
   type DistinctQuery,
   type IngestRecord,
@@ -71,7 +73,7 @@ export class DuckDBStore implements Store {
     return guarded(this.path, async () => {
       const connection = await this.instance.connect();
       await connection.run('BEGIN TRANSACTION');
-      return new DuckDBBatch(this.path, connection, await connection.createAppender('rollup_minute'));
+      return new DuckDBBatch(this, connection, await connection.createAppender('rollup_minute'));
     });
   }
 
@@ -95,7 +97,8 @@ export class DuckDBStore implements Store {
 
   private async ingestRows(where: string, params: DuckDBValue[]): Promise<IngestRecord[]> {
     const reader = await this.read(
-      `SELECT key, hint, source, at_ms, accepted::DOUBLE AS accepted, rejected::DOUBLE AS rejected FROM ingests WHERE ${where}`,
+      `SELECT key, hint, source, at_ms, accepted::DOUBLE AS accepted, rejected::DOUBLE AS rejected, coalesce(content_hash, '') AS content_hash
+       FROM ingests WHERE ${where}`,
       params,
     );
     return reader.getRowObjectsJS().map((r) => ({
@@ -105,6 +108,7 @@ export class DuckDBStore implements Store {
       at: Number(r.at_ms),
       accepted: Number(r.accepted),
       rejected: Number(r.rejected),
+      contentHash: String(r.content_hash),
     }));
   }
 
@@ -216,16 +220,18 @@ export class DuckDBStore implements Store {
 /** One ingest as one DuckDB transaction: rows go through an appender, the ingest key is the commit's guard. */
 class DuckDBBatch implements BatchWriter {
   constructor(
-    private readonly path: string,
+    private readonly store: DuckDBStore,
     private readonly connection: DuckDBConnection,
     private readonly appender: DuckDBAppender,
   ) {}
+
+  private closed = false;
 
   async append(rows: RollupRow[]): Promise<void> {
     try {
       this.appendRows(rows);
     } catch (err) {
-      throw storeFault(err, this.path);
+      throw storeFault(err, this.store.path);
     }
   }
 
@@ -248,37 +254,41 @@ class DuckDBBatch implements BatchWriter {
     a.flushSync();
   }
 
-  async commit(record: Omit<IngestRecord, 'at'>): Promise<CommitOutcome> {
+  async commit(record: CommitRecord): Promise<CommitOutcome> {
+    let existing: IngestRecord | undefined;
     try {
       this.appender.closeSync();
-      const existing = await this.connection.runAndReadAll('SELECT 1 FROM ingests WHERE key = $1', [record.key]);
-      if (existing.currentRowCount > 0) {
-        await this.abort();
-        return 'duplicate';
+      existing = await this.store.ingestRecord(record.key);
+      if (!existing) {
+        await this.connection.run('INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+          record.key,
+          record.hint,
+          record.source,
+          Date.now(),
+          record.accepted,
+          record.rejected,
+          record.contentHash ?? '',
+        ]);
+        await this.connection.run('COMMIT');
+        this.closed = true;
+        this.connection.closeSync();
+        return 'committed';
       }
-      await this.connection.run('INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6)', [
-        record.key,
-        record.hint,
-        record.source,
-        Date.now(),
-        record.accepted,
-        record.rejected,
-      ]);
-      await this.connection.run('COMMIT');
     } catch (err) {
-      // A concurrent commit of the same key loses on the primary key: that is a duplicate, not a failure.
-      if (/primary key|unique|conflict/i.test((err as Error).message)) {
-        await this.abort();
-        return 'duplicate';
-      }
       await this.abort();
-      throw storeFault(err, this.path);
+      // A concurrent commit of the same key loses on the primary key: the winner's record decides.
+      if (!/primary key|unique|conflict/i.test((err as Error).message)) throw storeFault(err, this.store.path);
+      existing = await this.store.ingestRecord(record.key);
+      if (!existing) throw storeFault(err, this.store.path);
     }
-    this.connection.closeSync();
-    return 'committed';
+    await this.abort();
+    // Same content: a duplicate; other content: a conflict. Either way nothing of this batch is written.
+    return judgeExisting(existing, record);
   }
 
   async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     try {
       await this.connection.run('ROLLBACK');
     } catch {
