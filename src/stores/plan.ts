@@ -1,0 +1,145 @@
+import type { Group, Source } from '../classify/rules.js';
+import type { Dimension } from '../query/spec.js';
+import type { AggregateQuery, AggregateRow, CappedDimension, DistinctQuery } from './store.js';
+
+/**
+ * One query plan for every store: which columns a query groups by, which filters it applies,
+ * its buckets, the rollup tiers it reads and its row limit. Each store's `sql.ts` renders a
+ * plan in its dialect (bound parameters for DuckDB, escaped literals for ClickHouse 18.16), so
+ * the whitelist, the filters and the row mapping are written once.
+ */
+
+/** Whitelisted columns per dimension: the only identifiers a query ever puts into SQL. */
+export const COLUMNS: Record<Dimension, string> = {
+  status: 'status',
+  group: 'grp',
+  colo: 'colo',
+  host: 'host',
+  source: 'source',
+};
+
+/** Columns of the dimensions whose distinct values are asked for. */
+export const CAPPED_COLUMNS: Record<CappedDimension, string> = { zone: 'zone', colo: 'colo', host: 'host' };
+
+/** A filter on a whitelisted column: equal to one value, or one of several. */
+export type Filter =
+  | { kind: 'eq'; column: string; value: string }
+  | { kind: 'in'; column: string; values: readonly (string | number)[] };
+
+/** Minutes in [from, to), epoch ms; an open end is undefined. */
+export interface TimeRange {
+  from?: number;
+  to?: number;
+}
+
+/** The aggregation of a query: buckets, dimensions, filters, range and row limit. */
+export interface AggregatePlan {
+  /** Bucket width in seconds; 0 means one bucket for the whole range, starting at `range.from`. */
+  bucketSeconds: number;
+  dimensions: readonly Dimension[];
+  filters: readonly Filter[];
+  range: { from: number; to: number };
+  limit?: number;
+}
+
+/**
+ * The plan of `aggregate` (`withStatus`) or of `bucketTotals` (no status or group filter, no
+ * dimension, no limit: every request of each bucket within the zone, host and colo filters).
+ */
+export function planAggregate(q: AggregateQuery, withStatus: boolean): AggregatePlan {
+  const filters: Filter[] = [{ kind: 'eq', column: 'zone', value: q.zone }];
+  if (q.host !== undefined) filters.push({ kind: 'eq', column: COLUMNS.host, value: q.host });
+  if (q.colos?.length) filters.push({ kind: 'in', column: COLUMNS.colo, values: q.colos });
+  if (withStatus && q.statuses?.length) filters.push({ kind: 'in', column: COLUMNS.status, values: q.statuses });
+  if (withStatus && q.groups?.length) filters.push({ kind: 'in', column: COLUMNS.group, values: q.groups });
+  return {
+    bucketSeconds: q.bucketSeconds,
+    dimensions: withStatus ? q.by : [],
+    filters,
+    range: { from: q.from, to: q.to },
+    limit: withStatus ? q.limit : undefined,
+  };
+}
+
+/** The plan of `distinctValues`: one column, the zone filter and an optional range, busiest first. */
+export interface DistinctPlan {
+  column: string;
+  filters: readonly Filter[];
+  range: TimeRange;
+  limit: number;
+}
+
+export function planDistinct(q: DistinctQuery): DistinctPlan {
+  return {
+    column: CAPPED_COLUMNS[q.dimension],
+    filters: q.zone === undefined ? [] : [{ kind: 'eq', column: 'zone', value: q.zone }],
+    range: { from: q.from, to: q.to },
+    limit: q.limit,
+  };
+}
+
+/** How a dialect writes values and the time column. */
+export interface Dialect {
+  /** A value as SQL: a bound parameter's placeholder, or an escaped literal. */
+  value(v: string | number): string;
+  /** Clauses keeping rows whose minute is in the range. */
+  time(range: TimeRange): string[];
+}
+
+/** The WHERE conditions of filters and a range, joined by AND (`1 = 1`, which both dialects know, when there are none). */
+export function renderWhere(filters: readonly Filter[], range: TimeRange, dialect: Dialect): string {
+  const clauses = filters.map((f) =>
+    f.kind === 'eq'
+      ? `${f.column} = ${dialect.value(f.value)}`
+      : `${f.column} IN (${f.values.map((v) => dialect.value(v)).join(', ')})`,
+  );
+  clauses.push(...dialect.time(range));
+  return clauses.length ? clauses.join(' AND ') : '1 = 1';
+}
+
+/** A LIMIT from a number the code chose (a configured cap), never user text; '' without one. */
+export function limitClause(limit: number | undefined): string {
+  if (limit === undefined) return '';
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`limit must be a whole number, got ${limit}`);
+  return ` LIMIT ${limit}`;
+}
+
+/** Rollup tiers: per-minute rows, and the same counts per hour (kept longer, read faster). */
+export type Tier = 'minute' | 'hour';
+
+/** One read of a plan: a tier over part of the range. */
+export interface TierRead {
+  tier: Tier;
+  from: number;
+  to: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The tiers a range is read from: whole hours from the hourly tier when the store has one, the
+ * buckets are whole hours and the range starts on one; the rest (the hour still running, or
+ * everything) per minute. Both tiers hold the same counts, so the answer does not depend on it.
+ */
+export function tierReads(plan: Pick<AggregatePlan, 'bucketSeconds' | 'range'>, hasHourly: boolean): TierRead[] {
+  const { from, to } = plan.range;
+  const hourly = hasHourly && plan.bucketSeconds % 3600 === 0 && from % HOUR_MS === 0;
+  const split = hourly ? Math.max(from, to - (to % HOUR_MS)) : from;
+  const reads: TierRead[] = [];
+  if (split > from) reads.push({ tier: 'hour', from, to: split });
+  reads.push({ tier: 'minute', from: split, to });
+  return reads;
+}
+
+/** A store's answer row as an AggregateRow: the bucket, the plan's dimensions and the sums, as numbers and strings. */
+export function toAggregateRow(r: Record<string, unknown>, dimensions: readonly Dimension[]): AggregateRow {
+  const row: AggregateRow = { t: Number(r.t), requests: Number(r.requests), bytes: Number(r.bytes) };
+  for (const d of dimensions) {
+    const value = r[d];
+    if (d === 'status') row.status = Number(value);
+    else if (d === 'group') row.group = value as Group;
+    else if (d === 'source') row.source = value as Source;
+    else row[d] = String(value);
+  }
+  return row;
+}
