@@ -98,7 +98,9 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
       await commit(store, 'k1', rows([...times(3, { ts: NOW }), ...times(2, { ts: NOW - DAY })])),
       'committed',
     );
-    const [markers] = await store.connection.rows<{ n: string }>("SELECT count() AS n FROM rollup_minute WHERE zone = ''");
+    const [markers] = await store.connection.rows<{ n: string }>(
+      "SELECT count() AS n FROM rollup_minute WHERE zone = ''",
+    );
     assert.equal(markers.n, '2');
     assert.deepEqual(
       (await store.zones()).map((z) => [z.zone, z.requests]),
@@ -162,7 +164,11 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     // What is in the minute table (the hourly one has nothing of the batch yet).
     const minutes = async () =>
       Number(
-        (await store.connection.rows<{ n: string }>("SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'"))[0].n,
+        (
+          await store.connection.rows<{ n: string }>(
+            "SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'",
+          )
+        )[0].n,
       );
     const landed = await minutes();
     assert.ok(landed > 0 && landed < 10, `one day landed before the break (${landed})`);
@@ -185,7 +191,9 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
   it('waits while another process holds the key, and takes it over once the holder’s lease ran out', async () => {
     const store = await ClickHouseStore.open(`${server.storeUrl()}?timeout_ms=1500&claim_lease_ms=2000`);
     // A holder that died: its claim stays behind, never renewed.
-    await store.connection.run(`CREATE TABLE ${store.connection.database}.${claimPrefix('held')}0 (claimed UInt8) ENGINE = Null`);
+    await store.connection.run(
+      `CREATE TABLE ${store.connection.database}.${claimPrefix('held')}0 (claimed UInt8) ENGINE = Null`,
+    );
     const started = Date.now();
     await assert.rejects(commit(store, 'held', rows(times(3, { ts: NOW }))), (err: Error) => {
       assert.ok(err instanceof KeyBusyError && err instanceof StoreUnavailableError, err.message);
@@ -210,7 +218,9 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     store.connection.insert = async (table, values) => {
       if (inserts++ === 0) {
         // The first INSERT stalls past a third of the lease, and another process takes the key over meanwhile.
-        await store.connection.run(`CREATE TABLE ${store.connection.database}.${claimPrefix('stalled')}1 (claimed UInt8) ENGINE = Null`);
+        await store.connection.run(
+          `CREATE TABLE ${store.connection.database}.${claimPrefix('stalled')}1 (claimed UInt8) ENGINE = Null`,
+        );
         await sleep(600);
       }
       return insert(table, values);
@@ -260,7 +270,10 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     );
     await store.applyRetention();
     const count = async (table: string) =>
-      Number((await store.connection.rows<{ n: string }>(`SELECT sum(requests) AS n FROM ${table} WHERE zone = 'a.test'`))[0].n);
+      Number(
+        (await store.connection.rows<{ n: string }>(`SELECT sum(requests) AS n FROM ${table} WHERE zone = 'a.test'`))[0]
+          .n,
+      );
     assert.equal(await count('rollup_minute'), 4);
     assert.equal(await count('rollup_hour'), 6);
     await store.close();

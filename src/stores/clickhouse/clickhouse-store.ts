@@ -321,4 +321,3 @@ function tokenRow(t: TokenRecord, version: number) {
     version,
   };
 }
-

@@ -57,4 +57,3 @@ export function unavailable(url: string, err: unknown): Error {
   }
   return err as Error;
 }
-

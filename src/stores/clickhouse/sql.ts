@@ -40,10 +40,7 @@ const TABLES: Record<Tier, string> = { minute: 'rollup_minute', hour: 'rollup_ho
 /** The rows a plan reads: per tier (see `tierReads`), as one UNION ALL of `columns`. */
 function rowsOf(plan: AggregatePlan, columns: string): string {
   return tierReads(plan, true)
-    .map(
-      (read) =>
-        `SELECT ${columns} FROM ${TABLES[read.tier]} WHERE ${renderWhere(plan.filters, read, dialect)}`,
-    )
+    .map((read) => `SELECT ${columns} FROM ${TABLES[read.tier]} WHERE ${renderWhere(plan.filters, read, dialect)}`)
     .join(' UNION ALL ');
 }
 
