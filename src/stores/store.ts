@@ -160,7 +160,7 @@ export interface TokenStore {
 
 /**
  * A store: the four jobs on one database. DuckDB and ClickHouse implement it and run one
- * contract (`src/stores/contract.ts`); callers take the narrowest part they use. Any method may
+ * contract (`src/testing/store-contract.ts`); callers take the narrowest part they use. Any method may
  * throw StoreUnavailableError (nothing was acknowledged; retry later).
  */
 export interface Store extends RollupStore, IngestRecords, ZoneDirectory, TokenStore {

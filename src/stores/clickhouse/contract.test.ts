@@ -1,5 +1,5 @@
 import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../../testing/clickhouse.js';
-import { storeContract } from '../contract.js';
+import { storeContract } from '../../testing/store-contract.js';
 import { ClickHouseStore } from './clickhouse-store.js';
 
 let server: TestClickHouse | undefined;

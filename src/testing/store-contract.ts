@@ -5,12 +5,12 @@ import { percentOf, runQuery } from '../query/run.js';
 import { BUCKET_NAMES, BUCKETS, type Dimension, type QueryAnswer, type StatusQuery } from '../query/spec.js';
 import { bucketStart } from '../query/time.js';
 import { MINUTE_MS, type RollupRow } from '../rollup/rollup.js';
-import { IdempotencyConflictError } from './idempotency.js';
-import type { AggregateQuery, AggregateRow, DistinctQuery, Store, TokenRecord, ZoneInfo } from './store.js';
+import { IdempotencyConflictError } from '../stores/idempotency.js';
+import type { AggregateQuery, AggregateRow, DistinctQuery, Store, TokenRecord, ZoneInfo } from '../stores/store.js';
 
 /**
- * The store contract as a test suite: every store runs it (a tiny `contract.test.ts` next to
- * it) and must give the answers computed here from the generated rows, independently of any
+ * The store contract as a test suite: every store runs it (a tiny `contract.test.ts` in its
+ * folder) and must give the answers computed here from the generated rows, independently of any
  * store. Covers rollups (every bucket, group-by and filter, limits, distinct values), exactly
  * once, ingest records, zones and plans, and tokens.
  */
