@@ -34,6 +34,7 @@ export interface TimeRange {
 
 /** The aggregation of a query: buckets, dimensions, filters, range and row limit. */
 export interface AggregatePlan {
+  zone: string;
   /** Bucket width in seconds; 0 means one bucket for the whole range, starting at `range.from`. */
   bucketSeconds: number;
   dimensions: readonly Dimension[];
@@ -47,12 +48,13 @@ export interface AggregatePlan {
  * dimension, no limit: every request of each bucket within the zone, host and colo filters).
  */
 export function planAggregate(q: AggregateQuery, withStatus: boolean): AggregatePlan {
-  const filters: Filter[] = [{ kind: 'eq', column: 'zone', value: q.zone }];
+  const filters: Filter[] = [];
   if (q.host !== undefined) filters.push({ kind: 'eq', column: COLUMNS.host, value: q.host });
   if (q.colos?.length) filters.push({ kind: 'in', column: COLUMNS.colo, values: q.colos });
   if (withStatus && q.statuses?.length) filters.push({ kind: 'in', column: COLUMNS.status, values: q.statuses });
   if (withStatus && q.groups?.length) filters.push({ kind: 'in', column: COLUMNS.group, values: q.groups });
   return {
+    zone: q.zone,
     bucketSeconds: q.bucketSeconds,
     dimensions: withStatus ? q.by : [],
     filters,
@@ -64,6 +66,8 @@ export function planAggregate(q: AggregateQuery, withStatus: boolean): Aggregate
 /** The plan of `distinctValues`: one column, the zone filter and an optional range, busiest first. */
 export interface DistinctPlan {
   column: string;
+  /** The zone whose values are asked for; all zones' when undefined. */
+  zone?: string;
   filters: readonly Filter[];
   range: TimeRange;
   limit: number;
@@ -72,7 +76,8 @@ export interface DistinctPlan {
 export function planDistinct(q: DistinctQuery): DistinctPlan {
   return {
     column: CAPPED_COLUMNS[q.dimension],
-    filters: q.zone === undefined ? [] : [{ kind: 'eq', column: 'zone', value: q.zone }],
+    zone: q.zone,
+    filters: [],
     range: { from: q.from, to: q.to },
     limit: q.limit,
   };
@@ -86,15 +91,25 @@ export interface Dialect {
   time(range: TimeRange): string[];
 }
 
-/** The WHERE conditions of filters and a range, joined by AND (`1 = 1`, which both dialects know, when there are none). */
-export function renderWhere(filters: readonly Filter[], range: TimeRange, dialect: Dialect): string {
-  const clauses = filters.map((f) =>
-    f.kind === 'eq'
-      ? `${f.column} = ${dialect.value(f.value)}`
-      : `${f.column} IN (${f.values.map((v) => dialect.value(v)).join(', ')})`,
-  );
+/**
+ * The WHERE conditions of a plan, to be joined by AND: zone, time, then the other filters, the
+ * order of the tables' sort keys.
+ */
+export function whereClauses(
+  plan: { zone?: string; filters: readonly Filter[] },
+  range: TimeRange,
+  dialect: Dialect,
+): string[] {
+  const clauses = plan.zone === undefined ? [] : [`zone = ${dialect.value(plan.zone)}`];
   clauses.push(...dialect.time(range));
-  return clauses.length ? clauses.join(' AND ') : '1 = 1';
+  for (const f of plan.filters) {
+    clauses.push(
+      f.kind === 'eq'
+        ? `${f.column} = ${dialect.value(f.value)}`
+        : `${f.column} IN (${f.values.map((v) => dialect.value(v)).join(', ')})`,
+    );
+  }
+  return clauses;
 }
 
 /** A LIMIT from a number the code chose (a configured cap), never user text; '' without one. */

@@ -5,9 +5,9 @@ import {
   limitClause,
   planAggregate,
   planDistinct,
-  renderWhere,
   type Tier,
   tierReads,
+  whereClauses,
 } from '../plan.js';
 import type { AggregateQuery, DistinctQuery } from '../store.js';
 
@@ -40,7 +40,9 @@ const TABLES: Record<Tier, string> = { minute: 'rollup_minute', hour: 'rollup_ho
 /** The rows a plan reads: per tier (see `tierReads`), as one UNION ALL of `columns`. */
 function rowsOf(plan: AggregatePlan, columns: string): string {
   return tierReads(plan, true)
-    .map((read) => `SELECT ${columns} FROM ${TABLES[read.tier]} WHERE ${renderWhere(plan.filters, read, dialect)}`)
+    .map(
+      (read) => `SELECT ${columns} FROM ${TABLES[read.tier]} WHERE ${whereClauses(plan, read, dialect).join(' AND ')}`,
+    )
     .join(' UNION ALL ');
 }
 
@@ -81,11 +83,11 @@ export function distinctSql(q: DistinctQuery): string {
   if (q.dimension !== 'zone' && q.zone === undefined) throw new Error(`distinct ${q.dimension} needs a zone`);
   const { from, to } = plan.range;
   if (q.zone !== undefined && from !== undefined && to !== undefined) {
-    const range = { bucketSeconds: 3600, dimensions: [], filters: plan.filters, range: { from, to } };
+    const range = { ...plan, zone: q.zone, bucketSeconds: 3600, dimensions: [], range: { from, to } };
     return `SELECT ${plan.column} AS value, sum(requests) AS r FROM (${rowsOf(range, `minute, ${plan.column}, requests`)})
       GROUP BY value ${tail}`;
   }
-  const where = `zone != '' AND ${renderWhere(plan.filters, plan.range, dialect)}`;
+  const where = ["zone != ''", ...whereClauses(plan, plan.range, dialect)].join(' AND ');
   const per = (table: string) =>
     `SELECT ${plan.column} AS value, sum(requests) AS s FROM ${table} WHERE ${where} GROUP BY value`;
   return `SELECT value, max(s) AS r FROM (${per(TABLES.minute)} UNION ALL ${per(TABLES.hour)}) GROUP BY value ${tail}`;

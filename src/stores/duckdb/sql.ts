@@ -6,7 +6,7 @@ import {
   limitClause,
   planAggregate,
   planDistinct,
-  renderWhere,
+  whereClauses,
 } from '../plan.js';
 import type { AggregateQuery, DistinctQuery } from '../store.js';
 
@@ -51,7 +51,7 @@ export function aggregateSql(q: AggregateQuery): Sql & { plan: AggregatePlan } {
   const dims = plan.dimensions.map((d) => `${COLUMNS[d]} AS "${d}"`);
   const groupBy = ['1', ...plan.dimensions.map((_, i) => String(i + 2))];
   const sql = `SELECT ${[`${t} AS t`, ...dims].join(', ')}, sum(requests)::DOUBLE AS requests, sum(bytes)::DOUBLE AS bytes
-    FROM rollup_minute WHERE ${renderWhere(plan.filters, plan.range, dialect(params))}
+    FROM rollup_minute WHERE ${whereClauses(plan, plan.range, dialect(params)).join(' AND ')}
     GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}${limitClause(plan.limit)}`;
   return { sql, params, plan };
 }
@@ -61,7 +61,7 @@ export function bucketTotalsSql(q: AggregateQuery): Sql {
   const params: DuckDBValue[] = [];
   const t = bucketExpr(plan, params);
   const sql = `SELECT ${t} AS t, sum(requests)::DOUBLE AS requests
-    FROM rollup_minute WHERE ${renderWhere(plan.filters, plan.range, dialect(params))} GROUP BY 1`;
+    FROM rollup_minute WHERE ${whereClauses(plan, plan.range, dialect(params)).join(' AND ')} GROUP BY 1`;
   return { sql, params };
 }
 
@@ -69,8 +69,9 @@ export function bucketTotalsSql(q: AggregateQuery): Sql {
 export function distinctSql(q: DistinctQuery): Sql {
   const plan = planDistinct(q);
   const params: DuckDBValue[] = [];
+  const clauses = whereClauses(plan, plan.range, dialect(params));
   const sql = `SELECT ${plan.column} AS value FROM rollup_minute
-    WHERE ${renderWhere(plan.filters, plan.range, dialect(params))}
+    ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''}
     GROUP BY 1 ORDER BY sum(requests) DESC, 1${limitClause(plan.limit)}`;
   return { sql, params };
 }
