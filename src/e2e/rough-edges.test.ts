@@ -1,0 +1,243 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { NormalizedRequest } from '../model/request.js';
+import { PARSERS } from '../parsers/registry.js';
+import {
+  cannotRun,
+  launchBrowser,
+  type ServeProcess,
+  screenshot,
+  seedStore,
+  startServe,
+  tempStorePath,
+  waitForView,
+} from './harness.js';
+
+const ZONE = 'shop.test';
+const FREE_ZONE = 'blog.test';
+/** More data centers than one /colos answer holds (2,000), one request each. */
+const WIDE_ZONE = 'wide.test';
+const WIDE_COLOS = 2001;
+
+const now = Date.now();
+const minuteAgo = (minutes: number) => now - (now % 60_000) - minutes * 60_000;
+const times = (n: number, fields: Partial<NormalizedRequest>) =>
+  Array.from({ length: n }, () => ({ zone: ZONE, host: ZONE, bytes: 100, colo: 'FRA', ...fields }));
+
+const REQUESTS: Partial<NormalizedRequest>[] = [
+  // A dense mix over the last day: many 200s, a rare 524 on top of the stack.
+  ...Array.from({ length: 40 }, (_, i) =>
+    times(20 + (i % 7), { ts: minuteAgo(20 + i * 30), edgeStatus: 200, originStatus: 200 }),
+  ).flat(),
+  ...Array.from({ length: 40 }, (_, i) => times(1, { ts: minuteAgo(20 + i * 30), edgeStatus: 524 })).flat(),
+  // FRA busier than SJC, SJC busier than AMS: the data center table has an order to check.
+  ...times(30, { ts: minuteAgo(15), colo: 'SJC', edgeStatus: 200, originStatus: 200 }),
+  ...times(5, { ts: minuteAgo(15), colo: 'AMS', edgeStatus: 404, originStatus: 404 }),
+  { zone: FREE_ZONE, host: FREE_ZONE, ts: minuteAgo(30), colo: 'AMS', edgeStatus: 200, originStatus: 200 },
+  ...Array.from({ length: WIDE_COLOS }, (_, i) => ({
+    zone: WIDE_ZONE,
+    host: WIDE_ZONE,
+    ts: minuteAgo(40),
+    colo: `X${String(i).padStart(4, '0')}`,
+    edgeStatus: 200,
+    originStatus: 200,
+  })),
+];
+
+/** The style of each series as ECharts holds it, which the chart writes on #chart for tests. */
+interface SeriesStyle {
+  name: string;
+  type: string;
+  lineWidth: number | null;
+  area: boolean;
+}
+
+const skip = cannotRun();
+
+describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180_000 }, () => {
+  let server: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+
+  before(async () => {
+    const dbPath = tempStorePath();
+    await seedStore(dbPath, REQUESTS, { [ZONE]: 'enterprise', [FREE_ZONE]: 'free', [WIDE_ZONE]: 'enterprise' });
+    server = await startServe(dbPath);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (err) => assert.fail(`page error: ${err.message}`));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (server) rmSync(dirname(server.dbPath), { recursive: true, force: true });
+  });
+
+  it('draws stacked areas without lines, so a rare code on top is as thin as its share', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    const styles = JSON.parse(
+      (await page.$eval('#chart', (el) => (el as HTMLElement).dataset.series)) ?? '[]',
+    ) as SeriesStyle[];
+    assert.deepEqual(
+      styles.map((s) => s.name),
+      ['200', '404', '524'],
+    );
+    for (const s of styles) {
+      // 1,440 one-minute buckets: areas, not bars.
+      assert.equal(s.type, 'line', `${s.name} is drawn as ${s.type}`);
+      assert.equal(s.lineWidth, 0, `${s.name} draws a line of ${s.lineWidth}px on top of its area`);
+      assert.equal(s.area, true, `${s.name} has no area fill`);
+    }
+  });
+
+  it('marks the current, still partial minute in the chart and the table', async () => {
+    // Not in the last seconds of a minute: the minute pushed into must still be the current one when the page loads.
+    if (Date.now() % 60_000 > 50_000) await new Promise((r) => setTimeout(r, 61_000 - (Date.now() % 60_000)));
+    const current = Date.now() - (Date.now() % 60_000);
+    const line = JSON.stringify({
+      EdgeStartTimestamp: new Date().toISOString(),
+      ClientRequestHost: ZONE,
+      EdgeColoCode: 'FRA',
+      EdgeResponseStatus: 200,
+      OriginResponseStatus: 200,
+    });
+    const pushed = await fetch(`${server.url}/api/v1/zones/${ZONE}/logs?format=cloudflare`, {
+      method: 'POST',
+      body: line,
+    });
+    assert.equal(pushed.status, 200, await pushed.text());
+    await page.goto(`${server.url}/?zone=${ZONE}&range=30m`);
+    await waitForView(page, 'ready');
+    assert.equal(
+      await page.$eval('#chart', (el) => (el as HTMLElement).dataset.partial),
+      new Date(current).toISOString(),
+    );
+    const partialRows = await page.$$eval('#status-table tbody tr', (rows) =>
+      rows
+        .filter((tr) => tr.querySelector('.partial'))
+        .map((tr) => [tr.getAttribute('data-t'), tr.querySelector('.partial')?.textContent]),
+    );
+    assert.deepEqual(partialRows, [[new Date(current).toISOString(), 'partial']]);
+    assert.match((await page.locator('#partial-note').textContent()) ?? '', /not complete yet/);
+    assert.equal(await page.locator('#partial-note').isVisible(), true);
+    await screenshot(page, 'rough-partial');
+  });
+
+  it('does not mark a range that ends in the past on a bucket boundary as partial', async () => {
+    const from = new Date(minuteAgo(60)).toISOString();
+    const to = new Date(minuteAgo(10)).toISOString();
+    await page.goto(`${server.url}/?zone=${ZONE}&range=custom&from=${from}&to=${to}`);
+    await waitForView(page, 'ready');
+    assert.equal(await page.$eval('#chart', (el) => (el as HTMLElement).dataset.partial), '');
+    assert.equal(await page.locator('#status-table .partial').count(), 0);
+    assert.equal(await page.locator('#partial-note').isVisible(), false);
+  });
+
+  it("says when a zone's latest request was for a past range without data, and lists every format", async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}&range=custom&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`);
+    await waitForView(page, 'empty');
+    const notice = page.locator('#notice');
+    assert.match((await notice.textContent()) ?? '', /The latest request was at/);
+    assert.doesNotMatch((await notice.textContent()) ?? '', /no requests yet/);
+    await page.waitForSelector('#notice [data-formats] li');
+    const listed = await page.$$eval('#notice [data-formats] li', (items) =>
+      items.map((li) => li.getAttribute('data-format')),
+    );
+    assert.deepEqual(listed, Object.keys(PARSERS));
+  });
+
+  it('says in open mode that the server needs no token', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    await page.locator('.token-button').click();
+    const text = (await page.locator('#notice').textContent()) ?? '';
+    assert.match(text, /runs open/);
+    assert.match(text, /no token is needed/i);
+    assert.doesNotMatch(text, /needs an API token/);
+    await page.locator('#notice [data-state="open"] button').click();
+    assert.equal(await page.locator('#notice').textContent(), '');
+    assert.equal(await page.locator('#dashboard').isVisible(), true);
+  });
+
+  it('names a zone the server does not have and offers its zones instead of showing another one', async () => {
+    for (const name of ['nope.example', '<img src=x onerror=alert(1)>']) {
+      await page.goto(`${server.url}/?zone=${encodeURIComponent(name)}&range=6h`);
+      await waitForView(page, 'unknown-zone');
+      assert.equal(new URL(page.url()).searchParams.get('zone'), name);
+      const notice = page.locator('#notice [data-state="unknown-zone"]');
+      assert.equal(await notice.locator('h2').textContent(), `No zone ${name}`);
+      const offered = await notice
+        .locator('[data-zone]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-zone')));
+      // Busiest first.
+      assert.deepEqual(offered, [WIDE_ZONE, ZONE, FREE_ZONE]);
+      assert.equal(await page.locator('#dashboard').isVisible(), false);
+    }
+    await page.locator(`#notice [data-zone="${ZONE}"]`).click();
+    await page.waitForURL((u) => u.searchParams.get('zone') === ZONE);
+    await waitForView(page, 'ready');
+    // The rest of the link's view is kept.
+    assert.equal(new URL(page.url()).searchParams.get('range'), '6h');
+    assert.deepEqual(dialogs, []);
+  });
+
+  it('sorts a numeric column descending on its first click, ascending on the second', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    await page.waitForSelector('#colos tr[data-colo="AMS"]');
+    const coloOrder = () => page.$$eval('#colos tbody tr', (rows) => rows.map((tr) => tr.getAttribute('data-colo')));
+    const header = page.locator('#colos th[data-key="requests"]');
+    await header.locator('button').click();
+    assert.equal(await header.getAttribute('aria-sort'), 'descending');
+    assert.deepEqual(await coloOrder(), ['FRA', 'SJC', 'AMS']);
+    await header.locator('button').click();
+    assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+    assert.deepEqual(await coloOrder(), ['AMS', 'SJC', 'FRA']);
+
+    const edge = page.locator('#colos th[data-key="origin"]');
+    await edge.locator('button').click();
+    assert.equal(await edge.getAttribute('aria-sort'), 'descending');
+    for (const key of ['requests', 'percent']) {
+      const th = page.locator(`#status-table th[data-key="${key}"]`);
+      await th.locator('button').click();
+      assert.equal(await th.getAttribute('aria-sort'), 'descending', key);
+    }
+  });
+
+  it("says on a free zone's panel that the breakdown is an enterprise feature, not how to filter", async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    const head = page.locator('section[aria-labelledby="colos-title"] .panel-head');
+    assert.match((await head.textContent()) ?? '', /check data centers to filter every view/);
+    await page.goto(`${server.url}/?zone=${FREE_ZONE}`);
+    await waitForView(page, 'ready');
+    await page.waitForSelector('#colos [data-state="plan-required"]');
+    const hint = (await head.textContent()) ?? '';
+    assert.doesNotMatch(hint, /filter/);
+    assert.match(hint, /enterprise feature/);
+  });
+
+  it('says so when the data center answer is cut at its limit', async () => {
+    await page.goto(`${server.url}/?zone=${WIDE_ZONE}`);
+    await waitForView(page, 'ready');
+    const notice = page.locator('#colos [data-state="truncated"]');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /busiest 2,000 data centers/);
+    assert.equal(await page.locator('#colos tbody tr').count(), 2000);
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    await page.waitForSelector('#colos tr[data-colo="AMS"]');
+    assert.equal(await page.locator('#colos [data-state="truncated"]').count(), 0);
+  });
+});
