@@ -99,6 +99,7 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
       assert.equal(s.lineWidth, 0, `${s.name} draws a line of ${s.lineWidth}px on top of its area`);
       assert.equal(s.area, true, `${s.name} has no area fill`);
     }
+    await screenshot(page, 'rough-areas');
   });
 
   it('marks the current, still partial minute in the chart and the table', async () => {
@@ -184,6 +185,7 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
       assert.deepEqual(offered, [WIDE_ZONE, ZONE, FREE_ZONE]);
       assert.equal(await page.locator('#dashboard').isVisible(), false);
     }
+    await screenshot(page, 'rough-unknown-zone');
     await page.locator(`#notice [data-zone="${ZONE}"]`).click();
     await page.waitForURL((u) => u.searchParams.get('zone') === ZONE);
     await waitForView(page, 'ready');
