@@ -168,6 +168,14 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
     assert.doesNotMatch(text, /needs an API token/);
     await page.locator('#notice [data-state="open"] button').click();
     assert.equal(await page.locator('#notice').textContent(), '');
+    // Over an empty range's help, Close puts the help back.
+    await page.goto(`${server.url}/?zone=${ZONE}&range=custom&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`);
+    await waitForView(page, 'empty');
+    await page.locator('.token-button').click();
+    await page.locator('#notice [data-state="open"] button').click();
+    assert.match((await page.locator('#notice').textContent()) ?? '', /No requests for shop\.test in this range/);
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
     assert.equal(await page.locator('#dashboard').isVisible(), true);
   });
 

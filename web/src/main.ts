@@ -77,8 +77,11 @@ const tokenPrompt = new ApiFailure(401, 'token', 'Enter the token this dashboard
 
 /** The Token link: a server that answered without a token needs none, and the page says so. */
 function tokenLink(): void {
-  if (serverRunsOpen() && !storedToken()) showOpenMode(notice, () => fill(notice));
-  else showTokenForm(notice, tokenPrompt, start);
+  if (serverRunsOpen() && !storedToken()) {
+    // Close puts back what the notice said before (an empty range's help, say).
+    const before = [...notice.childNodes];
+    showOpenMode(notice, () => notice.replaceChildren(...before));
+  } else showTokenForm(notice, tokenPrompt, start);
 }
 
 let zoneListing: Promise<ZoneListAnswer['zones']> | undefined;
