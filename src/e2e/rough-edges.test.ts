@@ -22,10 +22,27 @@ const FREE_ZONE = 'blog.test';
 const WIDE_ZONE = 'wide.test';
 const WIDE_COLOS = 2001;
 
+/** Six past hours, one-minute buckets (360: areas, not bars), each 800 × 200 and one 524. */
+const DENSE_ZONE = 'dense.test';
+const DENSE_PER_MINUTE = 800;
+
 const now = Date.now();
 const minuteAgo = (minutes: number) => now - (now % 60_000) - minutes * 60_000;
 const times = (n: number, fields: Partial<NormalizedRequest>) =>
   Array.from({ length: n }, () => ({ zone: ZONE, host: ZONE, bytes: 100, colo: 'FRA', ...fields }));
+
+/** The dense zone's six hours: whole hours that ended at least a day ago, so no bucket is partial. */
+const DENSE_TO = now - (now % 3_600_000) - 24 * 3_600_000;
+const DENSE_FROM = DENSE_TO - 6 * 3_600_000;
+function denseRequests(): Partial<NormalizedRequest>[] {
+  const requests: Partial<NormalizedRequest>[] = [];
+  const fields = { zone: DENSE_ZONE, host: DENSE_ZONE, colo: 'FRA', bytes: 100 };
+  for (let t = DENSE_FROM; t < DENSE_TO; t += 60_000) {
+    for (let i = 0; i < DENSE_PER_MINUTE; i++) requests.push({ ...fields, ts: t, edgeStatus: 200, originStatus: 200 });
+    requests.push({ ...fields, ts: t, edgeStatus: 524 });
+  }
+  return requests;
+}
 
 const REQUESTS: Partial<NormalizedRequest>[] = [
   // A dense mix over the last day: many 200s, a rare 524 on top of the stack.
@@ -65,7 +82,11 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
 
   before(async () => {
     const dbPath = tempStorePath();
-    await seedStore(dbPath, REQUESTS, { [ZONE]: 'enterprise', [FREE_ZONE]: 'free', [WIDE_ZONE]: 'enterprise' });
+    await seedStore(dbPath, [...REQUESTS, ...denseRequests()], {
+      [ZONE]: 'enterprise',
+      [FREE_ZONE]: 'free',
+      [WIDE_ZONE]: 'enterprise',
+    });
     server = await startServe(dbPath);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -100,6 +121,38 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
       assert.equal(s.area, true, `${s.name} has no area fill`);
     }
     await screenshot(page, 'rough-areas');
+  });
+
+  it('draws a code of 0.12 % on top of a dense stack thinner than a pixel', async () => {
+    // Two device pixels per CSS pixel: a 1 px line would cover at least one device row in full.
+    const sharp = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2 });
+    const range = `range=custom&from=${new Date(DENSE_FROM).toISOString()}&to=${new Date(DENSE_TO).toISOString()}`;
+    await sharp.goto(`${server.url}/?zone=${DENSE_ZONE}&${range}&bucket=1m`);
+    await waitForView(sharp, 'ready');
+    assert.deepEqual(await sharp.$eval('#chart', (el) => (el as HTMLElement).dataset.codes), '200,524');
+    // Pixels of the chart in the 524's own color (the legend's swatch), drawn in full or as its
+    // area's 85 % over the panel: its share is 1/801 of a ~300 px stack, so drawn as its share it
+    // never fills a device pixel. The canvas is transparent over the panel: composite first.
+    const { pure, width } = await sharp.evaluate(() => {
+      const rgb = (el: Element) => getComputedStyle(el).backgroundColor.match(/\d+/g)!.slice(0, 3).map(Number);
+      const code = rgb(document.querySelector('#legend .legend-entry[data-status="524"] .swatch')!);
+      const surface = rgb(document.querySelector('#view')!);
+      const area = code.map((c, k) => 0.85 * c + 0.15 * surface[k]);
+      const canvas = document.querySelector<HTMLCanvasElement>('#chart canvas')!;
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const near = (a: number[], b: number[]) =>
+        Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) + Math.abs(a[2] - b[2]) < 40;
+      let pure = 0;
+      for (let i = 0; i < pixels.length; i += 4) {
+        const alpha = pixels[i + 3] / 255;
+        const shown = [0, 1, 2].map((k) => pixels[i + k] * alpha + surface[k] * (1 - alpha));
+        if (near(shown, code) || near(shown, area)) pure++;
+      }
+      return { pure, width: canvas.width };
+    });
+    await screenshot(sharp, 'rough-dense');
+    await sharp.close();
+    assert.ok(pure < width / 20, `${pure} pixels in the 524's color on a canvas ${width} px wide`);
   });
 
   it('marks the current, still partial minute in the chart and the table', async () => {
@@ -190,7 +243,7 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
         .locator('[data-zone]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-zone')));
       // Busiest first.
-      assert.deepEqual(offered, [WIDE_ZONE, ZONE, FREE_ZONE]);
+      assert.deepEqual(offered, [DENSE_ZONE, WIDE_ZONE, ZONE, FREE_ZONE]);
       assert.equal(await page.locator('#dashboard').isVisible(), false);
     }
     await screenshot(page, 'rough-unknown-zone');

@@ -106,7 +106,12 @@ export class StatusChart {
     this.element.dataset.codes = drawn.map((s) => s.name).join(',');
     // What ECharts holds, for tests: each series' kind, line width and whether its area is filled.
     this.element.dataset.series = JSON.stringify(
-      drawn.map((s) => ({ name: s.name, type: s.type, lineWidth: s.lineStyle?.width ?? null, area: !!s.areaStyle })),
+      drawn.map((s) => ({
+        name: s.name,
+        type: s.type,
+        lineWidth: s.lineStyle?.width ?? null,
+        area: !!s.areaStyle,
+      })),
     );
     this.element.dataset.partial = view.partial === null ? '' : new Date(view.partial).toISOString();
   }
