@@ -85,7 +85,7 @@ export class ColoBreakdown {
       this.truncatedHost,
       answer,
       'data centers',
-      `These are the busiest ${count(answer.limit ?? 0)} data centers; the others are left out of the table, the map and their shares.`,
+      `These are the busiest ${count(answer.limit ?? 0)} data centers; shares and rates compare them with each other only.`,
     );
     this.selected = selected;
     this.total = colos.reduce((sum, c) => sum + c.requests, 0);

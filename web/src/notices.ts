@@ -173,7 +173,7 @@ export function showUnknownZone(
             'li',
             {},
             h('button', { type: 'button', class: 'link', 'data-zone': z.zone, onclick: () => choose(z.zone) }, z.zone),
-            ` ${z.plan}, ${count(z.requests)} requests`,
+            ` ${z.plan}, ${count(z.requests)} ${z.requests === 1 ? 'request' : 'requests'}`,
           ),
         ),
       ),
