@@ -27,6 +27,10 @@ const WIDE_COLOS = 2001;
 const DENSE_ZONE = 'dense.test';
 const DENSE_PER_MINUTE = 800;
 
+/** 70 codes in every minute of a past day: 100,800 rows by status, more than one answer holds (100,000). */
+const MANY_ZONE = 'many.test';
+const MANY_CODES = 70;
+
 const now = Date.now();
 const minuteAgo = (minutes: number) => now - (now % 60_000) - minutes * 60_000;
 const times = (n: number, fields: Partial<NormalizedRequest>) =>
@@ -41,6 +45,16 @@ function denseRequests(): Partial<NormalizedRequest>[] {
   for (let t = DENSE_FROM; t < DENSE_TO; t += 60_000) {
     for (let i = 0; i < DENSE_PER_MINUTE; i++) requests.push({ ...fields, ts: t, edgeStatus: 200, originStatus: 200 });
     requests.push({ ...fields, ts: t, edgeStatus: 524 });
+  }
+  return requests;
+}
+
+function manyRequests(): Partial<NormalizedRequest>[] {
+  const requests: Partial<NormalizedRequest>[] = [];
+  const fields = { zone: MANY_ZONE, host: MANY_ZONE, colo: 'FRA', bytes: 100 };
+  for (let t = DENSE_TO - 86_400_000; t < DENSE_TO; t += 60_000) {
+    for (let code = 200; code < 200 + MANY_CODES; code++)
+      requests.push({ ...fields, ts: t, edgeStatus: code, originStatus: code });
   }
   return requests;
 }
@@ -83,7 +97,7 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
 
   before(async () => {
     const dbPath = tempStorePath();
-    await seedStore(dbPath, [...REQUESTS, ...denseRequests()], {
+    await seedStore(dbPath, [...REQUESTS, ...denseRequests(), ...manyRequests()], {
       [ZONE]: 'enterprise',
       [FREE_ZONE]: 'free',
       [WIDE_ZONE]: 'enterprise',
@@ -244,7 +258,7 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
         .locator('[data-zone]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-zone')));
       // Busiest first.
-      assert.deepEqual(offered, [DENSE_ZONE, WIDE_ZONE, ZONE, FREE_ZONE]);
+      assert.deepEqual(offered, [DENSE_ZONE, MANY_ZONE, WIDE_ZONE, ZONE, FREE_ZONE]);
       assert.equal(await page.locator('#dashboard').isVisible(), false);
     }
     await screenshot(page, 'rough-unknown-zone');
@@ -306,5 +320,18 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
     await waitForView(page, 'ready');
     await page.waitForSelector('#colos tr[data-colo="AMS"]');
     assert.equal(await page.locator('#colos [data-state="truncated"]').count(), 0);
+  });
+
+  it('says so when the status-codes answer is cut at its row limit', async () => {
+    const range = `range=custom&from=${new Date(DENSE_TO - 86_400_000).toISOString()}&to=${new Date(DENSE_TO).toISOString()}`;
+    await page.goto(`${server.url}/?zone=${MANY_ZONE}&${range}&bucket=1m`);
+    await waitForView(page, 'ready', 30_000);
+    const notice = page.locator('#codes-truncated [data-state="truncated"]');
+    assert.match((await notice.textContent()) ?? '', /Showing 100,000 rows only/);
+    assert.equal(await page.locator('#codes-truncated').isVisible(), true);
+    // Under the limit, no note.
+    await page.goto(`${server.url}/?zone=${MANY_ZONE}&${range}&bucket=1h`);
+    await waitForView(page, 'ready', 30_000);
+    assert.equal(await page.locator('#codes-truncated').isVisible(), false);
   });
 });
