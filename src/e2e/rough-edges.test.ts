@@ -203,7 +203,7 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
     await screenshot(page, 'rough-partial');
   });
 
-  it('does not mark a range that ends in the past on a bucket boundary as partial', async () => {
+  it('does not mark a past range ending on a bucket boundary as partial, and says why one ending inside is', async () => {
     const from = new Date(minuteAgo(60)).toISOString();
     const to = new Date(minuteAgo(10)).toISOString();
     await page.goto(`${server.url}/?zone=${ZONE}&range=custom&from=${from}&to=${to}`);
@@ -211,6 +211,15 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
     assert.equal(await page.$eval('#chart', (el) => (el as HTMLElement).dataset.partial), '');
     assert.equal(await page.locator('#status-table .partial').count(), 0);
     assert.equal(await page.locator('#partial-note').isVisible(), false);
+    // Ending half way into a minute, its last bucket is partial, cut by the range rather than still filling.
+    const half = new Date(minuteAgo(10) + 30_000).toISOString();
+    await page.goto(`${server.url}/?zone=${ZONE}&range=custom&from=${from}&to=${half}`);
+    await waitForView(page, 'ready');
+    assert.equal(
+      await page.$eval('#chart', (el) => (el as HTMLElement).dataset.partial),
+      new Date(minuteAgo(10)).toISOString(),
+    );
+    assert.match((await page.locator('#partial-note').textContent()) ?? '', /cut by the end of the range/);
   });
 
   it("says when a zone's latest request was for a past range without data, and lists every format", async () => {
@@ -234,6 +243,20 @@ describe('dashboard rough edges, as a new user meets them', { skip, timeout: 180
     assert.match(text, /runs open/);
     assert.match(text, /no token is needed/i);
     assert.doesNotMatch(text, /needs an API token/);
+    // A live refresh (a pushed request) redraws the view and leaves the notice open.
+    const pushed = await fetch(`${server.url}/api/v1/zones/${ZONE}/logs?format=cloudflare`, {
+      method: 'POST',
+      body: JSON.stringify({
+        EdgeStartTimestamp: new Date().toISOString(),
+        ClientRequestHost: ZONE,
+        EdgeColoCode: 'FRA',
+        EdgeResponseStatus: 418,
+        OriginResponseStatus: 418,
+      }),
+    });
+    assert.equal(pushed.status, 200, await pushed.text());
+    await page.waitForSelector('#legend .legend-entry[data-status="418"]');
+    assert.equal(await page.locator('#notice [data-state="open"]').isVisible(), true);
     await page.locator('#notice [data-state="open"] button').click();
     assert.equal(await page.locator('#notice').textContent(), '');
     // Over an empty range's help, Close puts the help back.

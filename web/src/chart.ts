@@ -143,7 +143,7 @@ export class StatusChart {
         ),
       );
     const body = lines.length ? lines : h('tr', {}, h('td', { colspan: 3 }, 'no requests'));
-    const partial = bucket === view.partial ? h('div', { class: 'muted' }, 'partial: requests still arriving') : null;
+    const partial = bucket === view.partial ? h('div', { class: 'muted' }, 'partial bucket: not complete') : null;
     const head = h('tr', {}, h('th'), h('th', {}, 'requests'), h('th', {}, '% of all'));
     return h('div', { class: 'tip' }, h('strong', {}, minute(bucket)), partial, h('table', {}, head, body));
   }

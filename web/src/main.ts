@@ -222,7 +222,8 @@ async function render(summary: SummaryAnswer, signal: AbortSignal): Promise<bool
     setView('empty');
     return false;
   }
-  fill(notice);
+  // The open-mode notice, which the user opened with the Token link, stays until closed (live refreshes too).
+  if (!notice.querySelector('[data-opened]')) fill(notice);
   dashboard.hidden = false;
   renderSummary(byId('summary'), summary, state.tab, onTab);
   await renderCodes();
@@ -260,10 +261,13 @@ async function renderCodes(): Promise<void> {
 function showPartialNote(current: StatusView): void {
   const note = byId('partial-note');
   note.hidden = current.partial === null || !current.series.length;
-  note.textContent =
-    current.partial === null
-      ? ''
-      : `The last bucket (from ${minute(current.partial)}) is not complete yet: its requests are still arriving, so it reads lower than the others.`;
+  const bucket = current.partial === null ? '' : `The last bucket (from ${minute(current.partial)})`;
+  // A live range ends now, inside its last bucket; a past one can end inside it too.
+  note.textContent = !bucket
+    ? ''
+    : endsNow(state)
+      ? `${bucket} is not complete yet: its requests are still arriving, so it reads lower than the others.`
+      : `${bucket} is cut by the end of the range: it covers only part of its length, so it reads lower than the others.`;
 }
 
 /** The data center filter as removable chips (or why it does not apply). */

@@ -122,7 +122,7 @@ export function showOpenMode(element: HTMLElement, onClose: () => void): void {
     element,
     h(
       'div',
-      { class: 'notice', role: 'note', 'data-state': 'open' },
+      { class: 'notice', role: 'note', 'data-state': 'open', 'data-opened': '' },
       h('h2', {}, 'This server runs open: no token is needed'),
       h(
         'p',
