@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { checkZoneName } from '../model/zone-name.js';
 import { SCOPES, type Scope, type TokenRecord } from '../stores/store.js';
 
 export const TOKEN_PREFIX = 'es_';
-const ZONE_NAME = /^[A-Za-z0-9._:-]{1,255}$/;
 
 /** A new token secret: `es_` and 32 random bytes in base64url. Shown once, never stored. */
 export function newSecret(): string {
@@ -40,9 +40,7 @@ export function parseZones(text: string): string[] {
     if (zones.length > 1) throw new Error('--zone: * means all zones and cannot be combined with names');
     return ['*'];
   }
-  for (const zone of zones) {
-    if (!ZONE_NAME.test(zone)) throw new Error(`--zone: "${zone}" is not a zone name (letters, digits, . _ : -)`);
-  }
+  for (const zone of zones) checkZoneName(zone, '--zone');
   return [...new Set(zones)];
 }
 

@@ -8,7 +8,7 @@ export interface Classification {
   source: Source;
 }
 
-/** The status a request is shown with (DESIGN.md: 1xxx codes as 409 or 403; 52x causes as themselves). */
+/** The status a request is shown with (1xxx codes as 409 or 403; 52x causes as themselves). */
 export function displayStatus(req: NormalizedRequest): number {
   if (req.edgeErrorCode > 0) return DNS_EDGE_ERROR_CODES.has(req.edgeErrorCode) ? 409 : 403;
   if (req.cause > 0) return req.cause;

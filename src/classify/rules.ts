@@ -1,5 +1,5 @@
 /**
- * The classification rules of DESIGN.md as one table of data.
+ * The classification rules (docs/architecture.md) as one table of data.
  * `classify.ts` walks it top to bottom; the first row that matches decides the
  * group. Every row is covered by a test in `classify.test.ts`.
  */
@@ -8,7 +8,6 @@ export type Source = 'edge' | 'origin';
 export type Group = 'success' | 'edge' | 'origin' | '503' | '52x' | 'excluded';
 
 export const GROUPS: readonly Group[] = ['success', 'edge', 'origin', '503', '52x', 'excluded'];
-export const SOURCES: readonly Source[] = ['edge', 'origin'];
 
 /** What the dashboard and README say about each group (from the product page). */
 export const GROUP_INFO: Record<Group, { title: string; explanation: string }> = {
@@ -40,7 +39,7 @@ export const GROUP_INFO: Record<Group, { title: string; explanation: string }> =
 /** 1xxx edge error codes shown as 409: DNS resolution errors. Every other 1xxx shows as 403. */
 export const DNS_EDGE_ERROR_CODES: ReadonlySet<number> = new Set([1000, 1001, 1002, 1003, 1004, 1014, 1016, 1018]);
 
-/** Status codes nginx logs although the client never got a response. */
+/** Status codes nginx logs although the client never got a response: counted, and marked so in the dashboard. */
 export const NOT_RETURNED_STATUSES: ReadonlySet<number> = new Set([444, 499]);
 
 /** The facts a rule looks at, derived once per request by `classify`. */

@@ -1,21 +1,16 @@
 import type { Command } from 'commander';
+import { integerOption, numberOption, PORT } from './numbers.js';
 
 interface DemoFlags {
   db?: string;
   force?: boolean;
   host: string;
-  port: string;
-  days: string;
-  rate: string;
-  feed: string;
-  seed: string;
+  port: number;
+  days: number;
+  rate: number;
+  feed: number;
+  seed: number;
 }
-
-const positive = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${text}"`);
-  return value;
-};
 
 export function registerDemo(program: Command): void {
   program
@@ -24,11 +19,16 @@ export function registerDemo(program: Command): void {
     .option('--db <file>', 'DuckDB file to create and keep (default: a temporary file, removed at exit)')
     .option('--force', 'replace the --db file if it exists')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port', '8080')
-    .option('--days <days>', 'days of history to generate', '7')
-    .option('--rate <perMinute>', 'average requests per minute of the main zone', '1400')
-    .option('--feed <seconds>', 'push live traffic this often', '3')
-    .option('--seed <n>', 'random seed, for a reproducible demo', '1')
+    .option('--port <port>', 'port', integerOption('--port', PORT), 8080)
+    .option('--days <days>', 'days of history to generate', numberOption('--days', { min: 0.01, max: 366 }), 7)
+    .option(
+      '--rate <perMinute>',
+      'average requests per minute of the main zone',
+      numberOption('--rate', { min: 1, max: 1_000_000 }),
+      1400,
+    )
+    .option('--feed <seconds>', 'push live traffic this often', numberOption('--feed', { min: 0.1, max: 3600 }), 3)
+    .option('--seed <n>', 'random seed, for a reproducible demo', integerOption('--seed', { min: 1 }), 1)
     .action(async (flags: DemoFlags) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log('edgestat demo: generating traffic...');
@@ -37,11 +37,11 @@ export function registerDemo(program: Command): void {
         db: flags.db,
         force: flags.force,
         host: flags.host,
-        port: Math.floor(positive('port', flags.port)),
-        days: positive('days', flags.days),
-        perMinute: positive('rate', flags.rate),
-        feedMs: positive('feed', flags.feed) * 1000,
-        seed: Math.floor(positive('seed', flags.seed)),
+        port: flags.port,
+        days: flags.days,
+        perMinute: flags.rate,
+        feedMs: flags.feed * 1000,
+        seed: flags.seed,
         log,
       });
       log(`dashboard: ${demo.url}/  (live traffic every ${flags.feed} s; Ctrl-C stops)`);

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { runQuery } from '../query/run.js';
+import { pushBatch } from '../server/push-client.js';
 import { CF_T0, cfLine, type TestApp, testApp } from '../server/testing.js';
+import { fileKey } from '../sources/files.js';
 import { repoRoot } from '../testing/paths.js';
 
 const run = promisify(execFile);
@@ -46,6 +48,32 @@ describe('edgestat ingest --server (while serve holds the store)', () => {
     const again = JSON.parse((await run(process.execPath, args)).stdout).files[0];
     assert.match(again.skipped, /already ingested/);
     assert.equal(await total(), 30_000);
+  });
+
+  it('says clearly when a batch was pushed before with other lines (409), and counts nothing of it', async () => {
+    const file = join(t.dir, 'conflict.ndjson');
+    writeFileSync(file, `${Array.from({ length: 40 }, (_, i) => cfLine({ ts: CF_T0 + i * 1000 })).join('\n')}\n`);
+    // An earlier push cut the same file differently: its first batch under the same key holds other lines.
+    const earlier = await pushBatch({
+      server: url,
+      zone: 'shop.example',
+      key: `${await fileKey(file)}:0`,
+      format: 'cloudflare',
+      body: Buffer.from(`${cfLine({ ts: CF_T0, status: 503 })}\n`),
+    });
+    assert.equal(earlier.duplicate, false);
+    const before = await total();
+    const args = [CLI, 'ingest', '--server', url, '--zone', 'shop.example', '--json', file];
+    const failed = await run(process.execPath, args).then(
+      () => assert.fail('ingest --server succeeded'),
+      (err: { code: number; stdout: string }) => err,
+    );
+    assert.equal(failed.code, 1);
+    const error: string = JSON.parse(failed.stdout).files[0].error;
+    assert.match(error, /batch 1 \(key ".*:0"\) was pushed before with other lines/);
+    assert.match(error, /409 idempotency_conflict/);
+    assert.match(error, /The 0 lines before it are in the store, this batch and the rest of the input are not/);
+    assert.equal(await total(), before);
   });
 
   it('needs --zone', async () => {

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { IngestResult } from '../ingest/pipeline.js';
 import type { RejectReason } from '../model/rejection.js';
-import { pushBatch } from '../server/push-client.js';
+import { type PushAnswer, PushRejectedError, pushBatch } from '../server/push-client.js';
 import { lineBlocks } from '../sources/blocks.js';
 import { type DecodeStats, decode } from '../sources/decode.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
@@ -31,6 +31,8 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
   const result: IngestResult = {
     format: options.format,
     key: options.key,
+    // Each batch is bound to its own content on the server; the input as a whole has no one hash.
+    contentHash: '',
     lines: 0,
     accepted: 0,
     rejected: 0,
@@ -51,16 +53,29 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
       result.rejectsByReason['line-too-long'] = (result.rejectsByReason['line-too-long'] ?? 0) + 1;
       continue;
     }
-    const answer = await pushBatch({
-      server: options.server,
-      token: options.token,
-      zone: options.zone,
-      format: options.format,
-      colo: options.colo,
-      map: options.map,
-      key: `${options.key}:${n++}`,
-      body: gzipSync(block.bytes),
-    });
+    const key = `${options.key}:${n++}`;
+    let answer: PushAnswer;
+    try {
+      answer = await pushBatch({
+        server: options.server,
+        token: options.token,
+        zone: options.zone,
+        format: options.format,
+        colo: options.colo,
+        map: options.map,
+        key,
+        body: gzipSync(block.bytes),
+      });
+    } catch (err) {
+      if (err instanceof PushRejectedError && err.code === 'idempotency_conflict') {
+        throw new Error(
+          `batch ${n} (key "${key}") was pushed before with other lines, so the server refused it (409 idempotency_conflict) ` +
+            `and kept the earlier one. The ${result.lines} lines before it are in the store, this batch and the rest of the input are not. ` +
+            'The earlier push cut this input into batches differently (another edgestat version?).',
+        );
+      }
+      throw err;
+    }
     // The server answers a few sample rejects per batch; counts by reason stay on the server (/metrics).
     for (const r of answer.rejects) {
       if (result.samples.length < 10)

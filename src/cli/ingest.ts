@@ -4,18 +4,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CardinalityGuard, DEFAULT_CARDINALITY } from '../ingest/cardinality.js';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
+import { checkZoneName } from '../model/zone-name.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
 import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
 import type { FollowIngestOptions } from '../sources/follow.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
 import { type Store, StoreUnavailableError } from '../stores/store.js';
 import { followFiles } from './ingest-follow.js';
 import { ingestRemote } from './ingest-remote.js';
 import { type FileOutcome, printSummary } from './ingest-summary.js';
+import { integerOption, numberOption } from './numbers.js';
 import { clearProgress, terminalProgress } from './progress.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
 
 const PARALLEL_FROM_BYTES = 8 * 1024 * 1024;
 const MAX_WORKERS = 4;
+/** Longest line limit a user may set: 1 GiB, past which one line is not a log line. */
+const MAX_LINE_BYTES = 1024 * 1024 * 1024;
 
 interface IngestFlags extends StoreOptions {
   format: string;
@@ -25,17 +30,17 @@ interface IngestFlags extends StoreOptions {
   coloVar?: string;
   map?: string;
   force?: boolean;
-  maxRejectRatio?: string;
-  maxLineBytes?: string;
+  maxRejectRatio?: number;
+  maxLineBytes: number;
   json?: boolean;
   follow?: boolean;
   server?: string;
   token?: string;
-  followInterval?: string;
-  batchLines?: string;
-  maxColosPerDay: string;
-  maxHostsPerDay: string;
-  maxZones: string;
+  followInterval: number;
+  batchLines: number;
+  maxColosPerDay: number;
+  maxHostsPerDay: number;
+  maxZones: number;
 }
 
 export function registerIngest(program: Command): void {
@@ -54,33 +59,53 @@ export function registerIngest(program: Command): void {
       .option(
         '--max-reject-ratio <ratio>',
         'fail (and commit nothing of that input) above this share of rejected lines, 0..1',
+        numberOption('--max-reject-ratio', { min: 0, max: 1 }),
       )
-      .option('--max-line-bytes <n>', 'longest accepted line in bytes', String(1024 * 1024))
+      .option(
+        '--max-line-bytes <n>',
+        'longest accepted line in bytes',
+        integerOption('--max-line-bytes', { min: 64, max: MAX_LINE_BYTES }),
+        DEFAULT_MAX_LINE_BYTES,
+      )
       .option(
         '--max-colos-per-day <n>',
         'distinct colos stored per zone per UTC day; the others as (Other)',
-        String(DEFAULT_CARDINALITY.colosPerZoneDay),
+        integerOption('--max-colos-per-day', { min: 1 }),
+        DEFAULT_CARDINALITY.colosPerZoneDay,
       )
       .option(
         '--max-hosts-per-day <n>',
         'distinct hosts stored per zone per UTC day; the others as (Other)',
-        String(DEFAULT_CARDINALITY.hostsPerZoneDay),
+        integerOption('--max-hosts-per-day', { min: 1 }),
+        DEFAULT_CARDINALITY.hostsPerZoneDay,
       )
       .option(
         '--max-zones <n>',
         'zones the store takes; lines of new zones beyond are rejected',
-        String(DEFAULT_CARDINALITY.zones),
+        integerOption('--max-zones', { min: 1 }),
+        DEFAULT_CARDINALITY.zones,
       )
       .option('--json', 'print the summary as JSON')
       .option(
         '--follow',
         'keep reading the files as they grow, like tail -F (rotation, truncation, restarts) until SIGINT/SIGTERM',
       )
-      .option('--follow-interval <ms>', 'follow: longest wait between two batches', '1000')
-      .option('--batch-lines <n>', 'follow: most lines in one batch', '100000')
+      .option(
+        '--follow-interval <ms>',
+        'follow: longest wait between two batches',
+        integerOption('--follow-interval', { min: 1, max: 3_600_000 }),
+        1000,
+      )
+      .option(
+        '--batch-lines <n>',
+        'follow: most lines in one batch',
+        integerOption('--batch-lines', { min: 1, max: 10_000_000 }),
+        100_000,
+      )
       .option('--server <url>', 'push to a running edgestat serve (which holds the store) instead of opening it')
       .option('--token <token>', 'with --server: a logs:write token (env EDGESTAT_TOKEN)'),
   ).action(async (files: string[], flags: IngestFlags) => {
+    if (flags.zone !== undefined) checkZoneName(flags.zone, '--zone');
     if (flags.server) {
       await ingestThroughServer(files, flags);
       return;
@@ -96,8 +121,8 @@ export function registerIngest(program: Command): void {
           files,
           { ...followOptions(flags), cardinality },
           {
-            intervalMs: Number(flags.followInterval),
-            batchLines: Number(flags.batchLines),
+            intervalMs: flags.followInterval,
+            batchLines: flags.batchLines,
             json: Boolean(flags.json),
           },
         );
@@ -116,9 +141,6 @@ export function registerIngest(program: Command): void {
 }
 
 function followOptions(flags: IngestFlags): FollowIngestOptions {
-  if (!(Number(flags.followInterval) > 0) || !(Number(flags.batchLines) >= 1)) {
-    throw new Error('--follow-interval and --batch-lines must be positive numbers');
-  }
   return {
     format: flags.format,
     zone: flags.zone,
@@ -126,15 +148,8 @@ function followOptions(flags: IngestFlags): FollowIngestOptions {
     nginxLogFormat: flags.nginxLogFormat,
     coloVar: flags.coloVar,
     fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
-    maxLineBytes: Number(flags.maxLineBytes),
+    maxLineBytes: flags.maxLineBytes,
   };
-}
-
-function ratioOf(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ratio = Number(text);
-  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`--max-reject-ratio must be a number from 0 to 1, got "${text}"`);
-  return ratio;
 }
 
 /** `--server`: every input in batches to the server's push API, each acknowledged once durable. */
@@ -169,18 +184,9 @@ async function ingestThroughServer(files: string[], flags: IngestFlags): Promise
   process.exitCode = outcomes.some((o) => o.result || o.skipped) ? 0 : 1;
 }
 
-/** The caps of --max-colos-per-day, --max-hosts-per-day and --max-zones: whole numbers ≥ 1. */
+/** The caps of --max-colos-per-day, --max-hosts-per-day and --max-zones. */
 function cardinalityLimits(flags: IngestFlags) {
-  const whole = (flag: string, text: string) => {
-    const n = Number(text);
-    if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`--${flag} must be a whole number ≥ 1, got "${text}"`);
-    return n;
-  };
-  return {
-    colosPerZoneDay: whole('max-colos-per-day', flags.maxColosPerDay),
-    hostsPerZoneDay: whole('max-hosts-per-day', flags.maxHostsPerDay),
-    zones: whole('max-zones', flags.maxZones),
-  };
+  return { colosPerZoneDay: flags.maxColosPerDay, hostsPerZoneDay: flags.maxHostsPerDay, zones: flags.maxZones };
 }
 
 async function ingestOne(
@@ -199,8 +205,8 @@ async function ingestOne(
     coloVar: flags.coloVar,
     fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
     source: isStdin ? 'stdin' : file,
-    maxRejectRatio: ratioOf(flags.maxRejectRatio),
-    maxLineBytes: Number(flags.maxLineBytes),
+    maxRejectRatio: flags.maxRejectRatio,
+    maxLineBytes: flags.maxLineBytes,
   };
   let size: number | undefined;
   if (!isStdin) {

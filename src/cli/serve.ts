@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { ServeConfig } from '../config/config.js';
+import { integerOption, PORT } from './numbers.js';
 import type { StoreOptions } from './store-options.js';
 import { withStoreOptions } from './store-options.js';
 
 interface ServeFlags extends StoreOptions {
   host?: string;
-  port?: string;
+  port?: number;
   config?: string;
 }
 
@@ -15,13 +16,13 @@ export function registerServe(program: Command): void {
       .command('serve')
       .description('run the HTTP API, push ingest, live updates, metrics and the dashboard')
       .option('--host <host>', 'address to listen on; without API tokens only loopback is allowed (default 127.0.0.1)')
-      .option('--port <port>', 'port (default 8080)')
+      .option('--port <port>', 'port (default 8080)', integerOption('--port', PORT))
       .option('--config <file>', 'JSON config file: limits, metrics, live polling (see the README, Config file)'),
   ).action(async (flags: ServeFlags) => {
     if (flags.store && flags.db) throw new Error('give either --store or --db, not both');
     const fromFlags: Partial<ServeConfig> = {
       host: flags.host,
-      port: flags.port === undefined ? undefined : Number(flags.port),
+      port: flags.port,
       store: flags.store ?? (flags.db ? `duckdb:${flags.db}` : undefined),
     };
     // The HTTP server's modules (and its config schema) load only for this command: the CLI starts fast without them.

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkZoneName } from '../model/zone-name.js';
 import { hasColoBreakdown } from '../server/plans.js';
 import { PLANS, type Plan } from '../stores/store.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
@@ -17,6 +18,7 @@ export function registerZone(program: Command): void {
       .argument('<zone>', 'zone name')
       .requiredOption('--plan <plan>', PLANS.join(', ')),
   ).action(async (name: string, flags: StoreOptions & { plan: string }) => {
+    checkZoneName(name);
     if (!(PLANS as readonly string[]).includes(flags.plan)) {
       throw new Error(`--plan must be one of ${PLANS.join(', ')}, got "${flags.plan}"`);
     }

@@ -20,6 +20,7 @@ import {
 
 const ZONE = 'shop.test';
 const FREE_ZONE = 'blog.test';
+const RANGE_ZONE = 'range.test';
 const now = Date.now();
 const minuteAgo = (minutes: number) => now - (now % 60_000) - minutes * 60_000;
 
@@ -38,8 +39,15 @@ const REQUESTS: Partial<NormalizedRequest>[] = [
   ...times(2, { ts: minuteAgo(60), colo: 'SJC', edgeStatus: 499 }),
   ...times(7, { ts: minuteAgo(60), colo: 'SJC', edgeStatus: 200, originStatus: 200 }),
   { zone: FREE_ZONE, host: FREE_ZONE, ts: minuteAgo(30), colo: 'AMS', edgeStatus: 200, originStatus: 200 },
-  // In the first, partial minute of the last 24 hours: its bucket is whole in every panel.
-  ...times(9, { ts: minuteAgo(24 * 60) + 1, colo: 'FRA', edgeStatus: 200, originStatus: 200 }),
+  // A zone for the range test: 9 requests in the first second of a minute a range starts within.
+  ...[...Array(9).fill(minuteAgo(24 * 60) + 1), ...Array(5).fill(minuteAgo(100))].map((ts: number) => ({
+    zone: RANGE_ZONE,
+    host: RANGE_ZONE,
+    ts,
+    colo: 'FRA',
+    edgeStatus: 200,
+    originStatus: 200,
+  })),
 ];
 /** The display codes of REQUESTS for ZONE, worked out by hand (1020 shows as 403). */
 const ALL_CODES = ['200', '403', '404', '499', '503', '522'];
@@ -104,20 +112,31 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     assert.deepEqual(await chartCodes(page), ALL_CODES);
     const legend = await page.$$eval('#legend .legend-entry', (els) => els.map((e) => e.getAttribute('data-status')));
     assert.deepEqual(legend, ALL_CODES);
+    const notReturned = await page.$$eval('#legend .legend-entry[data-not-returned]', (els) =>
+      els.map((e) => [e.getAttribute('data-status'), e.getAttribute('title')]),
+    );
+    assert.deepEqual(notReturned, [['499', 'Hide 499 (2 requests, not returned to the client)']]);
     await screenshot(page, 'dashboard-light');
   });
 
   it("shows in the table the API's counts and percentages, bucket by bucket", async () => {
     const shown = await tableRows(page);
-    assert.equal(shown.length, 9);
+    assert.equal(shown.length, 8);
     assert.deepEqual(byKey(shown), byKey(await apiRows(server.url, '')));
   });
 
-  it('shows a Total card equal to the sum of the table, the first partial minute included', async () => {
+  it('shows a Total card equal to the sum of the table when the range starts inside a minute', async () => {
+    const from = new Date(minuteAgo(24 * 60) + 30_000).toISOString();
+    const to = new Date(minuteAgo(0)).toISOString();
+    await page.goto(`${server.url}/?zone=${RANGE_ZONE}&range=custom&from=${from}&to=${to}`);
+    await waitForView(page, 'ready');
     const total = await page.$eval('.card-value', (el) => Number(el.getAttribute('data-requests')));
     const sum = (await tableRows(page)).reduce((n, r) => n + r.requests, 0);
-    assert.equal(sum, REQUESTS.filter((r) => r.zone === ZONE).length);
+    // The first bucket is whole: its 9 requests, before `from` but in its minute, count in both.
+    assert.equal(sum, 14);
     assert.equal(total, sum);
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
   });
 
   it('hides a code from chart and table when its legend entry is pressed, and restores it', async () => {

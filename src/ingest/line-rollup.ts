@@ -1,5 +1,7 @@
+import { quoted } from '../model/quoted.js';
 import type { RejectReason } from '../model/rejection.js';
 import { emptyRequest, resetRequest } from '../model/request.js';
+import { isZoneName, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { type Parser, SKIP } from '../parsers/parser.js';
 import { Rollup } from '../rollup/rollup.js';
 import type { LineHandler } from '../sources/lines.js';
@@ -10,6 +12,8 @@ export class LineRollup implements LineHandler {
   readonly rollup = new Rollup();
   tally = new Tally();
   private readonly request = emptyRequest();
+  /** The last zone found valid: lines of one zone follow each other, so the rule runs about once per zone. */
+  private goodZone = '';
 
   constructor(private readonly parser: Parser) {}
 
@@ -19,10 +23,23 @@ export class LineRollup implements LineHandler {
     const rejection = this.parser.parse(text, request);
     if (rejection === SKIP) this.tally.skipped++;
     else if (rejection) this.tally.reject(lineNo, rejection, text);
-    else {
+    else if (request.zone !== this.goodZone && !this.zoneOk(request.zone)) {
+      // A zone the API could never name would be stored out of reach of every query.
+      this.tally.reject(
+        lineNo,
+        { reason: 'bad-zone', detail: `zone ${quoted(request.zone)} is not ${ZONE_NAME_RULE}` },
+        text,
+      );
+    } else {
       this.tally.accepted++;
       this.rollup.add(request);
     }
+  }
+
+  private zoneOk(zone: string): boolean {
+    if (!isZoneName(zone)) return false;
+    this.goodZone = zone;
+    return true;
   }
 
   bad(lineNo: number, reason: RejectReason, detail: string, text: string): void {

@@ -14,8 +14,10 @@ import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
 import { type RejectSample, SAMPLE_REJECTS, Tally } from './tally.js';
 
+export { UndetectedFormatError } from '../parsers/detect.js';
 export { UnknownFormatError } from '../parsers/registry.js';
 export { InputLimitError, TruncatedInputError } from '../sources/decode.js';
+export { IdempotencyConflictError } from '../stores/idempotency.js';
 export type { RejectSample } from './tally.js';
 
 /** Rollup keys held in memory before they are appended to the batch: bounds memory, not lines. */
@@ -65,6 +67,8 @@ export interface IngestResult {
   /** How `auto` chose the format. */
   detectedBy?: string;
   key: string;
+  /** `sha256:<hex>` of the decompressed content: what binds the key to this batch. */
+  contentHash: string;
   lines: number;
   accepted: number;
   rejected: number;
@@ -143,7 +147,17 @@ export async function ingest(
       options.onRows?.(rows);
       await batch.append(rows);
     };
-    const plain = decode(hashed(), stats, options.maxInputBytes);
+    // The key is bound to the decompressed content, not to the bytes sent: the same lines
+    // compressed again (another level, another client) are the same batch. Plain input is
+    // hashed once, as it comes.
+    const contentHash = createHash('sha256');
+    async function* contentHashed(): AsyncGenerator<Buffer> {
+      for await (const chunk of decode(hashed(), stats, options.maxInputBytes)) {
+        if (stats.gzip) contentHash.update(chunk);
+        yield chunk;
+      }
+    }
+    const plain = contentHashed();
     const guarded = async function* () {
       try {
         yield* plain;
@@ -157,10 +171,12 @@ export async function ingest(
         ? await parseInThreads(guarded(), options, format, write, progress)
         : await parseHere(guarded(), options, format, write, progress);
 
+    const rawHash = `sha256:${hash.digest('hex')}`;
     const result: IngestResult = {
       format: format.name,
       detectedBy: format.detectedBy,
-      key: options.key || `sha256:${hash.digest('hex')}`,
+      key: options.key || rawHash,
+      contentHash: stats.gzip ? `sha256:${contentHash.digest('hex')}` : rawHash,
       lines: parsed.lines,
       accepted: parsed.tally.accepted,
       rejected: parsed.tally.rejected,
@@ -187,6 +203,7 @@ export async function ingest(
       source: options.source,
       accepted: result.accepted,
       rejected: result.rejected,
+      contentHash: result.contentHash,
     });
     if (result.outcome === 'committed') cardinality.commit();
     result.durationMs = performance.now() - started;

@@ -7,6 +7,7 @@ export const REJECT_REASONS = {
   'bad-timestamp': 'timestamp missing, unparseable or out of range',
   'bad-status': 'status is not an HTTP status code (100-599)',
   'missing-zone': 'no zone in the line and none given (--zone)',
+  'bad-zone': 'zone name is not 1 to 255 letters, digits, and . _ : -',
   'format-mismatch': 'line does not match the log format',
   'line-too-long': 'line longer than the limit (1 MiB by default)',
   'invalid-utf8': 'line is not valid UTF-8',

@@ -1,6 +1,6 @@
 /**
  * The normalized request: what every parser turns one log line into.
- * See DESIGN.md, "Normalized request". Parsers fill a reused instance
+ * See docs/architecture.md, "Data flow". Parsers fill a reused instance
  * (see `emptyRequest`) so the per-line hot path allocates nothing.
  */
 export interface NormalizedRequest {

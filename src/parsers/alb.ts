@@ -62,7 +62,7 @@ export const albParser: ParserFactory = (options) => {
       const [, , time, target, elbText, targetText, sentText, request, , targetGroup, , domain, cert, created] = m;
       const errorReason = m[16] ?? '-';
 
-      // DESIGN.md wants the time the edge received the request: request_creation_time when the log has it.
+      // The normalized time is when the edge received the request: request_creation_time when the log has it.
       const when = created && created !== '-' ? created : time;
       const ts = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(when) ? Date.parse(when) : Number.NaN;
       const badTime = checkTime(ts, created && created !== '-' ? 'request_creation_time' : 'time', when);

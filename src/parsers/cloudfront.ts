@@ -43,7 +43,7 @@ export const CLOUDFRONT_FIELDS = [
 
 /**
  * `x-edge-detailed-result-type` of a 502/504 CloudFront sent because of the origin,
- * as the 52x cause (DESIGN.md). Any other Origin* type on such a status counts as 520.
+ * as the 52x cause (docs/architecture.md, "Classification as implemented"). Any other Origin* type on such a status counts as 520.
  */
 export const CLOUDFRONT_CAUSES: Readonly<Record<string, number>> = {
   OriginConnectError: 522,

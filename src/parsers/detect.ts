@@ -3,11 +3,18 @@ import { emptyRequest, resetRequest } from '../model/request.js';
 import { type ParserOptions, SKIP, type Skip } from './parser.js';
 import { createParser } from './registry.js';
 
+/** No format fits the first lines of an input: the message says what was tried. Bad input, not a fault. */
+export class UndetectedFormatError extends Error {
+  override readonly name = 'UndetectedFormatError';
+}
+
 export interface Detected {
   format: string;
   reason: string;
 }
 
+/** How to get past a failed detection, from the CLI or over HTTP. */
+const NAME_IT = 'pass --format (format= over HTTP)';
 /** Share of sample lines a format must parse to be chosen. */
 const ENOUGH = 0.5;
 
@@ -29,7 +36,7 @@ export function isShaped(result: Rejection | Skip | null): boolean {
  */
 export function detectFormat(sample: string[], options: ParserOptions): Detected {
   const lines = sample.filter((line) => line.trim() !== '');
-  if (lines.length === 0) throw new Error('cannot detect the format of an empty input: pass --format');
+  if (lines.length === 0) throw new UndetectedFormatError(`cannot detect the format of an empty input: ${NAME_IT}`);
   const objects = lines.map((line) => {
     try {
       const value: unknown = JSON.parse(line);
@@ -81,7 +88,7 @@ export function detectFormat(sample: string[], options: ParserOptions): Detected
     const which = options.nginxLogFormat ? 'your --nginx-log-format' : "nginx's combined format";
     return { format: 'nginx', reason: `${parsed} of ${lines.length} lines parse as ${which}` };
   }
-  throw new Error(
-    `cannot detect the format: of the first ${lines.length} lines, none parse as ${TEXT_FORMATS.join(', ')}, ${json.length} are JSON objects and ${parsed} parse as nginx ${options.nginxLogFormat ? '(your log format)' : 'combined'}; pass --format`,
+  throw new UndetectedFormatError(
+    `cannot detect the format: of the first ${lines.length} lines, none parse as ${TEXT_FORMATS.join(', ')}, ${json.length} are JSON objects and ${parsed} parse as nginx ${options.nginxLogFormat ? '(your log format)' : 'combined'}; ${NAME_IT}`,
   );
 }

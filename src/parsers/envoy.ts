@@ -1,6 +1,6 @@
 import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
-import { checkTime } from './fields.js';
+import { byteCount, checkTime } from './fields.js';
 import type { Parser, ParserFactory } from './parser.js';
 
 /**
@@ -84,7 +84,10 @@ export const envoyParser: ParserFactory = (options) => {
       if (!zone) return reject('missing-zone', 'no --zone given and the entry has no :authority');
       out.zone = zone;
       out.colo = defaultColo;
-      out.bytes = Number(bytesText);
+      const bytes = byteCount(bytesText);
+      if (Number.isNaN(bytes))
+        return reject('wrong-type', `BYTES_SENT ${JSON.stringify(bytesText.slice(0, 40))} is not a byte count`);
+      out.bytes = bytes;
       return null;
     },
   };

@@ -76,16 +76,17 @@ function sameMinuteUtc(value: string): number {
   return utcMinuteMs + (tens * 10 + ones) * 1000 + ms;
 }
 
+/** Largest epoch ms a Date holds: beyond it toISOString throws, and a hostile timestamp must not crash a parser. */
+const MAX_DATE_MS = 8.64e15;
+const isoOrFar = (ms: number) => (Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : 'beyond any date');
+
 /** A plausible request time in epoch ms, or a rejection naming the field and value. */
 export function checkTime(ms: number, field: string, raw: unknown, now: number = Date.now()): Rejection | null {
   if (Number.isNaN(ms)) {
     return reject('bad-timestamp', `${field} ${show(raw)} is not a timestamp (RFC 3339, unix s, ms or ns)`);
   }
   if (ms < EARLIEST_MS || ms > now + FUTURE_SLACK_MS) {
-    return reject(
-      'bad-timestamp',
-      `${field} ${show(raw)} is ${new Date(ms).toISOString()}, outside 2000-01-01 .. now + 1 day`,
-    );
+    return reject('bad-timestamp', `${field} ${show(raw)} is ${isoOrFar(ms)}, outside 2000-01-01 .. now + 1 day`);
   }
   return null;
 }
@@ -108,10 +109,16 @@ export function wrongType(field: string, value: unknown, expected: string): Reje
   return reject('wrong-type', `${field} ${show(value)} should be ${expected}`);
 }
 
-/** A byte count: a non-negative integer number or numeric string; NaN when not. */
+/**
+ * Largest byte count of one response: 1 TiB, more than any real response. Hostile values above it
+ * would make a batch's sums inexact or overflow the stores' 64-bit columns.
+ */
+const MAX_RESPONSE_BYTES = 2 ** 40;
+
+/** A byte count: a non-negative integer number or numeric string up to 1 TiB; NaN when not. */
 export function byteCount(value: unknown): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  return Number.isInteger(n) && n >= 0 ? n : Number.NaN;
+  return Number.isInteger(n) && n >= 0 && n <= MAX_RESPONSE_BYTES ? n : Number.NaN;
 }
 
 /** Why a line is not a JSON object; a class so that no parsed object can be mistaken for it. */

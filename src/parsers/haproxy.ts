@@ -1,6 +1,6 @@
 import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
-import { checkTime } from './fields.js';
+import { byteCount, checkTime } from './fields.js';
 import { parseTimeLocal } from './nginx.js';
 import type { Parser, ParserFactory } from './parser.js';
 
@@ -89,7 +89,10 @@ export const haproxyParser: ParserFactory = (options) => {
       if (!zone) return reject('missing-zone', 'no --zone given and no Host captured (capture request header Host)');
       out.zone = zone;
       out.colo = defaultColo;
-      out.bytes = Number(bytesText);
+      const bytes = byteCount(bytesText);
+      if (Number.isNaN(bytes))
+        return reject('wrong-type', `bytes_read ${JSON.stringify(bytesText.slice(0, 40))} is not a byte count`);
+      out.bytes = bytes;
       return null;
     },
   };

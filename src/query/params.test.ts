@@ -53,7 +53,8 @@ describe('toStatusQuery', () => {
     assert.equal(toStatusQuery({ zone: 'z', from: '-30d', bucket: 'auto' }, NOW).bucket, '1h');
   });
   it('names the parameter and what is allowed', () => {
-    paramError(() => toStatusQuery({ zone: '' }, NOW), 'zone', /non-empty name/);
+    paramError(() => toStatusQuery({ zone: '' }, NOW), 'zone', /1 to 255 characters: letters, digits/);
+    paramError(() => toStatusQuery({ zone: 'a b' }, NOW), 'zone', /got "a b"/);
     paramError(() => toStatusQuery({ zone: 'z', from: 'yesterday' }, NOW), 'from', /ISO 8601/);
     paramError(() => toStatusQuery({ zone: 'z', to: 'x' }, NOW), 'to', /cannot read time "x"/);
     paramError(() => toStatusQuery({ zone: 'z', from: 'now', to: '-1h' }, NOW), 'to', /must be after from/);

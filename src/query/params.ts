@@ -1,4 +1,6 @@
 import { GROUPS, type Group } from '../classify/rules.js';
+import { quoted } from '../model/quoted.js';
+import { isZoneName, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { BUCKET_NAMES, BUCKETS, type BucketName, DIMENSIONS, type Dimension, type StatusQuery } from './spec.js';
 import { autoBucket, bucketStart, parseTime } from './time.js';
 
@@ -42,7 +44,7 @@ const MAX_NAME = 255;
  * `status` takes codes (404) and classes (5xx). Throws QueryParamError.
  */
 export function toStatusQuery(raw: RawStatusQuery, now: number = Date.now()): StatusQuery {
-  const zone = nameParam('zone', raw.zone);
+  const zone = zoneParam(raw.zone);
   const from = timeParam('from', raw.from ?? DEFAULT_FROM, now);
   const to = timeParam('to', raw.to ?? DEFAULT_TO, now);
   if (to <= from) {
@@ -78,10 +80,16 @@ function nameParam(param: string, value: string | undefined): string {
   if (!name || name.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
     throw new QueryParamError(
       param,
-      `must be a non-empty name of at most ${MAX_NAME} printable characters, got ${JSON.stringify(value ?? '')}`,
+      `must be a non-empty name of at most ${MAX_NAME} printable characters, got ${quoted(value ?? '')}`,
     );
   }
   return name;
+}
+
+function zoneParam(value: string | undefined): string {
+  const zone = value?.trim() ?? '';
+  if (!isZoneName(zone)) throw new QueryParamError('zone', `must be ${ZONE_NAME_RULE}; got ${quoted(value ?? '')}`);
+  return zone;
 }
 
 function timeParam(param: string, value: string, now: number): number {
@@ -96,7 +104,7 @@ function bucketParam(value: string | undefined, from: number, to: number): Bucke
   const name = value?.trim() || 'auto';
   if (name === 'auto') return autoBucket(from, to);
   if (!(BUCKET_NAMES as string[]).includes(name)) {
-    throw new QueryParamError('bucket', `must be one of auto, ${BUCKET_NAMES.join(', ')}; got "${value}"`);
+    throw new QueryParamError('bucket', `must be one of auto, ${BUCKET_NAMES.join(', ')}; got ${quoted(value ?? '')}`);
   }
   const bucket = name as BucketName;
   const count = Math.ceil((to - from) / (BUCKETS[bucket] * 1000));
@@ -114,7 +122,10 @@ function byParam(value: ListParam): Dimension[] {
   const by: Dimension[] = [];
   for (const item of listParam(value)) {
     if (!(DIMENSIONS as readonly string[]).includes(item)) {
-      throw new QueryParamError('by', `must be a comma-separated list of ${DIMENSIONS.join(', ')}; got "${item}"`);
+      throw new QueryParamError(
+        'by',
+        `must be a comma-separated list of ${DIMENSIONS.join(', ')}; got ${quoted(item)}`,
+      );
     }
     if (!by.includes(item as Dimension)) by.push(item as Dimension);
   }
@@ -131,7 +142,7 @@ function statusParam(item: string): number[] {
   if (!(code >= 100 && code <= 599)) {
     throw new QueryParamError(
       'status',
-      `must be a comma-separated list of status codes 100-599 or classes 1xx-5xx; got "${item}"`,
+      `must be a comma-separated list of status codes 100-599 or classes 1xx-5xx; got ${quoted(item)}`,
     );
   }
   return [code];
@@ -139,7 +150,7 @@ function statusParam(item: string): number[] {
 
 function groupParam(item: string): Group {
   if (!(GROUPS as readonly string[]).includes(item)) {
-    throw new QueryParamError('group', `must be a comma-separated list of ${GROUPS.join(', ')}; got "${item}"`);
+    throw new QueryParamError('group', `must be a comma-separated list of ${GROUPS.join(', ')}; got ${quoted(item)}`);
   }
   return item as Group;
 }

@@ -23,6 +23,20 @@ describe('parseTime', () => {
     assert.equal(parseTime('1764000000'), 1_764_000_000_000);
     assert.equal(parseTime('1764000000123'), 1_764_000_000_123);
   });
+  it('refuses times that overflow or fall outside 1970 .. 9999, whatever the form', () => {
+    for (const text of [
+      '-99999999999w',
+      `-${'9'.repeat(400)}s`,
+
+      '1969-12-31',
+      '0000-01-01',
+    ]) {
+      assert.throws(() => parseTime(text, NOW), /out of range.*1970-01-01 \.\. 9999-12-31/, text);
+    }
+    assert.throws(() => parseTime('99999-01-01', NOW), /cannot read time/);
+    assert.equal(parseTime('9999-12-31T23:59:59Z', NOW), Date.UTC(9999, 11, 31, 23, 59, 59));
+    assert.equal(parseTime('1970-01-01', NOW), 0);
+  });
   it('says what is allowed for anything else', () => {
     assert.throws(() => parseTime('yesterday'), /ISO 8601.*-24h/);
     assert.throws(() => parseTime('2026-13-45T99:00:00Z'), /cannot read time/);

@@ -11,9 +11,12 @@ import type { Store } from '../stores/store.js';
 import { Auth, installAuth } from './auth.js';
 import { BodyBudget } from './body-budget.js';
 import { ApiError, installErrorHandling } from './errors.js';
+import { frameworkErrorOptions } from './framework-errors.js';
 import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
+import { redactingLogger } from './redact.js';
 import { installRequestGuard } from './request-guard.js';
+import { driversRoutes } from './routes/drivers.js';
 import { formatRoutes } from './routes/formats.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
@@ -50,11 +53,12 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   const now = options.now ?? Date.now;
   const app = Fastify({
     ...connectionTimeouts(config.limits),
-    logger: options.logger ?? false,
+    logger: redactingLogger(options.logger ?? false),
     // Only small JSON bodies (plans) are parsed; the ingest route reads its body and enforces limits.bodyBytes itself.
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     return503OnClosing: false,
+    ...frameworkErrorOptions(),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = new Metrics();
@@ -96,10 +100,11 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
     },
   });
   await app.register(queryRoutes, { store, now });
+  await app.register(driversRoutes, { store, now });
   await app.register(zoneRoutes, { store });
   await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight, bodies });
   await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });
-  await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic });
+  await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic, store });
   await app.register(formatRoutes);
 
   const webRoot = config.webRoot ?? DEFAULT_WEB_ROOT;

@@ -8,15 +8,23 @@ export const ERROR_STATUS = {
   unknown_format: 400,
   zone_mismatch: 400,
   bad_body: 400,
+  bad_url: 400,
+  bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
   plan_required: 403,
   forbidden_host: 403,
   cross_site: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
+  idempotency_conflict: 409,
   body_too_large: 413,
   input_too_large: 413,
+  uri_too_long: 414,
   unsupported_encoding: 415,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
   busy: 503,
   shutting_down: 503,
   store_unavailable: 503,
@@ -24,6 +32,23 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The API's error code for a status that Fastify or Node chose; other statuses answer 400 `bad_request`. */
+export function codeForStatus(status: number): ErrorCode {
+  const codes: Record<number, ErrorCode> = {
+    400: 'bad_body',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    408: 'request_timeout',
+    413: 'body_too_large',
+    414: 'uri_too_long',
+    415: 'unsupported_media_type',
+    431: 'headers_too_large',
+  };
+  return codes[status] ?? 'bad_request';
+}
 
 /** An error the API answers with its status and `{ error: { code, message } }`. */
 export class ApiError extends Error {
@@ -101,7 +126,8 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err }, 'request failed');
       return reply.code(500).send(errorBody('internal', 'internal error; see the server log'));
     }
-    return reply.code(status).send(errorBody(status === 404 ? 'not_found' : 'bad_body', fastifyError.message));
+    const code = codeForStatus(status);
+    return reply.code(ERROR_STATUS[code]).send(errorBody(code, fastifyError.message));
   });
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));

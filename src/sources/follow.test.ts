@@ -160,6 +160,29 @@ describe('follow', () => {
     await store.close();
   });
 
+  it('counts a range written again in place with other lines as new lines, not as a duplicate', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'access.log');
+    writeFileSync(log, lines(1, 40));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const follower = new Follower(store, [log]);
+    await follower.until(40);
+    // copytruncate, then lines of the same length and the same first bytes: the range gets the same key.
+    truncateSync(log, 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const again = lines(1, 40).replace('"EdgeResponseBytes":40}', '"EdgeResponseBytes":41}');
+    assert.equal(again.length, lines(1, 40).length);
+    appendFileSync(log, again);
+    await follower.until(80);
+    await follower.stop();
+    assert.ok(
+      follower.events.some((e) => /committed before with other content/.test(e)),
+      follower.events.join('; '),
+    );
+    assert.deepEqual(await totals(store), { requests: 80, bytes: 2 * expected(40).bytes + 1 });
+    await store.close();
+  });
+
   it('waits for a file that does not exist yet', async () => {
     const dir = tempDir();
     const log = join(dir, 'later.log');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type IngestOptions, type IngestResult, ingest } from '../ingest/pipeline.js';
+import { IdempotencyConflictError, type IngestOptions, type IngestResult, ingest } from '../ingest/pipeline.js';
 import { type Store, StoreUnavailableError } from '../stores/store.js';
 
 /** Bytes of a file's head that, with its device and inode, tell one file apart from a later one. */
@@ -205,20 +205,35 @@ async function readBatch(tail: Tail, run: Run, toEnd: boolean): Promise<boolean>
   const start = tail.offset;
   const end = start + length;
   const fields = lastFieldsLine(bytes.toString('utf8', 0, Math.min(length, 64 * 1024)));
-  const result = await ingest(
-    run.store,
-    (async function* () {
-      yield bytes;
-    })(),
-    {
-      ...run.ingestOptions,
-      format: tail.format ?? run.ingestOptions.format,
-      w3cFields: fields ?? tail.w3cFields ?? run.ingestOptions.w3cFields,
-      key: `${hintOf(tail)}:${tail.head}:${start}-${end}`,
-      hint: hintOf(tail),
-      source: tail.path,
-    },
-  );
+  const options: IngestOptions = {
+    ...run.ingestOptions,
+    format: tail.format ?? run.ingestOptions.format,
+    w3cFields: fields ?? tail.w3cFields ?? run.ingestOptions.w3cFields,
+    key: `${hintOf(tail)}:${tail.head}:${start}-${end}`,
+    hint: hintOf(tail),
+    source: tail.path,
+  };
+  const commit = (key: string) =>
+    ingest(
+      run.store,
+      (async function* () {
+        yield bytes;
+      })(),
+      { ...options, key },
+    );
+  let result: IngestResult;
+  try {
+    result = await commit(options.key!);
+  } catch (err) {
+    if (!(err instanceof IdempotencyConflictError)) throw err;
+    // The file was written again in place with the same head, and this range was committed
+    // with other bytes: these are new lines, kept under a key of their own.
+    run.options.onEvent?.(
+      tail.path,
+      `bytes ${start}-${end} were committed before with other content (written again in place): counting them as new lines`,
+    );
+    result = await commit(`${options.key}:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`);
+  }
   if (fields) tail.w3cFields = fields;
   tail.format = result.format;
   tail.offset = end;

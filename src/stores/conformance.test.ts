@@ -9,6 +9,7 @@ import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../test
 import { tempDir } from '../testing/paths.js';
 import { ClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { DuckDBStore } from './duckdb/duckdb-store.js';
+import { IdempotencyConflictError } from './idempotency.js';
 import type { DistinctQuery, Store } from './store.js';
 
 const HOUR = 60 * MINUTE_MS;
@@ -186,5 +187,45 @@ describe('DuckDB and ClickHouse give identical answers', { skip, timeout: 300_00
       );
     }
     await same({ zone: 'shop.test', from: END - HOUR, to: END, bucket: '1m', by: ['status'] });
+  });
+
+  it('binds a key to its content: the same content is a duplicate, other content a conflict that writes nothing', async () => {
+    const zone = 'bound.test';
+    const rows = (status: number, requests: number): RollupRow[] => [
+      { ...traffic()[1][0], zone, host: zone, status, edgeStatus: status, originStatus: status, requests },
+    ];
+    for (const store of [duck, click] as Store[]) {
+      const commit = async (batchRows: RollupRow[], contentHash: string) => {
+        const batch = await store.openBatch();
+        await batch.append(batchRows);
+        try {
+          return await batch.commit({
+            key: 'bound-1',
+            hint: '',
+            source: 'test',
+            accepted: 1,
+            rejected: 0,
+            contentHash,
+          });
+        } catch (err) {
+          await batch.abort();
+          throw err;
+        }
+      };
+      assert.equal(await commit(rows(200, 7), 'sha256:first'), 'committed', store.kind);
+      assert.equal(await commit(rows(200, 7), 'sha256:first'), 'duplicate', store.kind);
+      await assert.rejects(commit(rows(503, 40), 'sha256:second'), (err: Error) => {
+        assert.ok(err instanceof IdempotencyConflictError, `${store.kind}: ${err.message}`);
+        assert.match(err.message, /bound-1.*other content.*nothing of this batch was written/);
+        return true;
+      });
+      assert.equal((await store.ingestRecord('bound-1'))?.contentHash, 'sha256:first', store.kind);
+    }
+    const q = { zone, from: END - 2 * DAY, to: END, bucket: '1d' as const, by: ['status'] as Dimension[] };
+    await same(q);
+    assert.deepEqual(
+      (await runQuery(duck, q)).rows.map((r) => [r.status, r.requests]),
+      [[200, 7]],
+    );
   });
 });

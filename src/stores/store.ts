@@ -47,18 +47,24 @@ export interface IngestRecord {
   at: number;
   accepted: number;
   rejected: number;
+  /** `sha256:<hex>` of the batch's decompressed content; '' when unknown (records from before it was kept). */
+  contentHash: string;
 }
+
+/** What a commit records; without a content hash the key alone decides (no conflict can be told). */
+export type CommitRecord = Omit<IngestRecord, 'at' | 'contentHash'> & { contentHash?: string };
 
 export type CommitOutcome = 'committed' | 'duplicate';
 
 /**
  * Rows of one ingest (a file, a stream, an HTTP batch), written as they come and made
  * visible and durable all at once by `commit`, or not at all. `commit` returns
- * 'duplicate' (and writes nothing) if the key was already committed.
+ * 'duplicate' (and writes nothing) if the key was already committed with the same content,
+ * and throws IdempotencyConflictError (writing nothing) if it was committed with other content.
  */
 export interface BatchWriter {
   append(rows: RollupRow[]): Promise<void>;
-  commit(record: Omit<IngestRecord, 'at'>): Promise<CommitOutcome>;
+  commit(record: CommitRecord): Promise<CommitOutcome>;
   abort(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import { NOT_RETURNED_STATUSES } from '../../src/classify/rules.js';
 import { fill, h, keepFocus } from './dom.js';
 import { count } from './format.js';
 import { statusColor } from './palette.js';
@@ -18,6 +19,8 @@ export function renderLegend(
       element,
       series.map((s) => {
         const shown = !hidden.includes(s.status);
+        // 444 and 499 are counted, but the client never got them: the legend says so.
+        const notReturned = NOT_RETURNED_STATUSES.has(s.status);
         return h(
           'button',
           {
@@ -26,7 +29,8 @@ export function renderLegend(
             'aria-pressed': String(shown),
             'data-status': s.status,
             'data-focus': `legend:${s.status}`,
-            title: `${shown ? 'Hide' : 'Show'} ${s.status} (${count(s.requests)} requests)`,
+            'data-not-returned': notReturned ? 'true' : undefined,
+            title: `${shown ? 'Hide' : 'Show'} ${s.status} (${count(s.requests)} requests${notReturned ? ', not returned to the client' : ''})`,
             onclick: () => actions.toggle(s.status),
           },
           h('span', { class: 'swatch', style: `background:${statusColor(s.status)}`, 'aria-hidden': 'true' }),

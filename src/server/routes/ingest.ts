@@ -4,10 +4,12 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Limits } from '../../config/config.js';
 import { CardinalityGuard } from '../../ingest/cardinality.js';
 import {
+  IdempotencyConflictError,
   type IngestResult,
   InputLimitError,
   ingest,
   TruncatedInputError,
+  UndetectedFormatError,
   UnknownFormatError,
 } from '../../ingest/pipeline.js';
 import { parseFieldMap } from '../../parsers/ndjson.js';
@@ -88,7 +90,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             'content-encoding': { type: 'string', description: 'gzip, deflate, br or none' },
           },
         },
-        response: { 200: IngestAnswer, ...errorAnswers(400, 401, 403, 413, 415, 503) },
+        response: { 200: IngestAnswer, ...errorAnswers(400, 401, 403, 409, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -208,8 +210,9 @@ async function receivePush(
 /** Maps what the pipeline throws for bad input onto the API's errors; undefined for server faults. */
 function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiError | undefined {
   if (err instanceof ApiError) return err;
-  if (err instanceof UnknownFormatError)
+  if (err instanceof UnknownFormatError || err instanceof UndetectedFormatError)
     return new ApiError('unknown_format', (err as Error).message, { param: 'format' });
+  if (err instanceof IdempotencyConflictError) return new ApiError('idempotency_conflict', err.message);
   if (err instanceof InputLimitError) {
     const which =
       maxInputBytes < limits.decompressedBytes

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Dimension } from '../../query/spec.js';
 import { MINUTE_MS } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
@@ -36,6 +37,7 @@ class LiveView {
     private readonly zone: string,
     private readonly by: Dimension[],
     private readonly options: LiveRouteOptions,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
   currentMinute(): number {
@@ -59,6 +61,8 @@ class LiveView {
     this.sending = this.sending
       .then(() => this.send(minutes))
       .catch((err: Error) => {
+        // The browser reconnects (retry: 2000); the operator needs to know why the stream ended.
+        this.log.warn({ err, zone: this.zone }, 'live view ended: the store failed to answer');
         this.out.destroy(err);
       });
   }
@@ -134,7 +138,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (ap
         'x-accel-buffering': 'no',
       });
       out.write('retry: 2000\n\n');
-      const view = new LiveView(out, zone, by, options);
+      const view = new LiveView(out, zone, by, options, request.log);
       views.add(view);
       const onChange = (change: ZoneChange) => {
         if (change.zone === zone) view.touch(change.minutes);

@@ -1,15 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Store } from '../../stores/store.js';
 import type { Metrics } from '../metrics.js';
 
 /** Operations: health, Prometheus metrics and the OpenAPI document. */
-export const opsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics; metricsPublic: boolean }> = async (
+export const opsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics; metricsPublic: boolean; store: Store }> = async (
   app,
-  { metrics, metricsPublic },
+  { metrics, metricsPublic, store },
 ) => {
   app.get(
     '/healthz',
-    { config: { access: { scope: 'public' } }, schema: { summary: 'Liveness', tags: ['ops'] } },
-    async () => ({ ok: true }),
+    {
+      config: { access: { scope: 'public' } },
+      schema: {
+        summary: 'Liveness: the server answers and its store reads (503 store_unavailable if not)',
+        tags: ['ops'],
+      },
+    },
+    async () => {
+      // One point lookup: cheap on every store, and it fails as StoreUnavailableError when the store cannot read.
+      await store.ingestRecord('healthz');
+      return { ok: true };
+    },
   );
 
   app.get(

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient } from '@clickhouse/client';
 import { parseConfig } from '../../config/config.js';
 import { emptyRequest, type NormalizedRequest } from '../../model/request.js';
 import { runQuery } from '../../query/run.js';
@@ -9,8 +11,11 @@ import { buildApp } from '../../server/app.js';
 import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../../testing/clickhouse.js';
 import { tempDir } from '../../testing/paths.js';
 import { freePort } from '../../testing/ports.js';
+import { IdempotencyConflictError } from '../idempotency.js';
 import { StoreUnavailableError } from '../store.js';
+import { claimPrefix, KeyBusyError } from './claim.js';
 import { ClickHouseStore, parseClickHouseUrl } from './clickhouse-store.js';
+import { MIGRATIONS } from './schema.js';
 
 const DAY = 86_400_000;
 const NOW = Date.now() - (Date.now() % MINUTE_MS);
@@ -32,10 +37,17 @@ function rows(requests: Array<Partial<NormalizedRequest>>): RollupRow[] {
 
 const times = (n: number, fields: Partial<NormalizedRequest>) => Array.from({ length: n }, () => fields);
 
-async function commit(store: ClickHouseStore, key: string, batchRows: RollupRow[]) {
+async function commit(store: ClickHouseStore, key: string, batchRows: RollupRow[], contentHash?: string) {
   const batch = await store.openBatch();
   await batch.append(batchRows);
-  return batch.commit({ key, hint: 'h', source: 'test', accepted: 1, rejected: 0 });
+  return batch.commit({ key, hint: 'h', source: 'test', accepted: 1, rejected: 0, contentHash });
+}
+
+async function claimTables(store: ClickHouseStore): Promise<string[]> {
+  const rows = await store.rows<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = '${store.database}' AND startsWith(name, 'claim_') ORDER BY name`,
+  );
+  return rows.map((r) => r.name);
 }
 
 async function total(store: ClickHouseStore, zone = 'a.test', from = NOW - 400 * DAY, to = NOW + DAY) {
@@ -55,6 +67,7 @@ describe('parseClickHouseUrl', () => {
         minuteRetentionDays: 7,
         hourRetentionDays: 0,
         timeoutMs: 30_000,
+        claimLeaseMs: 90_000,
       },
     );
     assert.throws(() => parseClickHouseUrl('clickhouse://h:8123/bad-name'), /letters, digits and _/);
@@ -79,7 +92,7 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     const [version] = await store.rows<{ n: string; v: string }>(
       'SELECT count() AS n, max(version) AS v FROM schema_version',
     );
-    assert.deepEqual(version, { n: '1', v: 1 });
+    assert.deepEqual(version, { n: '2', v: 2 });
     // Two days: two sub-batches per table, each with its marker.
     assert.equal(
       await commit(store, 'k1', rows([...times(3, { ts: NOW }), ...times(2, { ts: NOW - DAY })])),
@@ -132,6 +145,108 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
       hourly.rows.reduce((sum, r) => sum + r.requests, 0),
       7,
     );
+    await store.close();
+  });
+
+  it('refuses other content under a key whose commit broke off, writes nothing, and completes with the first content', async () => {
+    const store = await ClickHouseStore.open(server.storeUrl());
+    const first = rows([...times(4, { ts: NOW }), ...times(6, { ts: NOW - 2 * DAY })]);
+    const insert = store.insert.bind(store);
+    let inserts = 0;
+    store.insert = async (table, values) => {
+      if (inserts++ === 1) throw new StoreUnavailableError('ClickHouse went away');
+      return insert(table, values);
+    };
+    await assert.rejects(commit(store, 'broke', first, 'sha256:first'), StoreUnavailableError);
+    store.insert = insert;
+    // What is in the minute table (the hourly one has nothing of the batch yet).
+    const minutes = async () =>
+      Number(
+        (await store.rows<{ n: string }>("SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'"))[0].n,
+      );
+    const landed = await minutes();
+    assert.ok(landed > 0 && landed < 10, `one day landed before the break (${landed})`);
+    const other = rows([...times(50, { ts: NOW, edgeStatus: 503 }), ...times(3, { ts: NOW - 2 * DAY })]);
+    await assert.rejects(commit(store, 'broke', other, 'sha256:other'), (err: Error) => {
+      assert.ok(err instanceof IdempotencyConflictError, err.message);
+      assert.match(err.message, /partly written before with other content/);
+      return true;
+    });
+    assert.equal(await minutes(), landed);
+    assert.equal(await commit(store, 'broke', first, 'sha256:first'), 'committed');
+    assert.equal(await total(store), 10);
+    await assert.rejects(commit(store, 'broke', other, 'sha256:other'), IdempotencyConflictError);
+    assert.equal(await commit(store, 'broke', first, 'sha256:first'), 'duplicate');
+    assert.equal(await total(store), 10);
+    assert.deepEqual(await claimTables(store), []);
+    await store.close();
+  });
+
+  it('waits while another process holds the key, and takes it over once the holder’s lease ran out', async () => {
+    const store = await ClickHouseStore.open(`${server.storeUrl()}?timeout_ms=1500&claim_lease_ms=2000`);
+    // A holder that died: its claim stays behind, never renewed.
+    await store.run(`CREATE TABLE ${store.database}.${claimPrefix('held')}0 (claimed UInt8) ENGINE = Null`);
+    const started = Date.now();
+    await assert.rejects(commit(store, 'held', rows(times(3, { ts: NOW }))), (err: Error) => {
+      assert.ok(err instanceof KeyBusyError && err instanceof StoreUnavailableError, err.message);
+      assert.match(err.message, /being committed by another process right now: nothing was written; retry later/);
+      return true;
+    });
+    assert.ok(Date.now() - started >= 1400, 'waited for the holder');
+    assert.equal(await total(store), 0);
+    // Lease (2 s) plus the clock's whole seconds: the claim is stale after at most 4 s.
+    await sleep(Math.max(0, started + 4200 - Date.now()));
+    assert.equal(await commit(store, 'held', rows(times(3, { ts: NOW }))), 'committed');
+    assert.equal(await total(store), 3);
+    assert.deepEqual(await claimTables(store), []);
+    await store.close();
+  });
+
+  it('stops writing when another process took its stalled commit over, and the retry counts the batch once', async () => {
+    const store = await ClickHouseStore.open(`${server.storeUrl()}?claim_lease_ms=1500`);
+    const batchRows = rows([...times(2, { ts: NOW }), ...times(5, { ts: NOW - DAY })]);
+    const insert = store.insert.bind(store);
+    let inserts = 0;
+    store.insert = async (table, values) => {
+      if (inserts++ === 0) {
+        // The first INSERT stalls past a third of the lease, and another process takes the key over meanwhile.
+        await store.run(`CREATE TABLE ${store.database}.${claimPrefix('stalled')}1 (claimed UInt8) ENGINE = Null`);
+        await sleep(600);
+      }
+      return insert(table, values);
+    };
+    await assert.rejects(commit(store, 'stalled', batchRows), /another process took the batch over: retry it/);
+    assert.equal(inserts, 1, 'nothing written after the takeover');
+    store.insert = insert;
+    // The process that took over finishes (here: its claim goes away) and the batch is sent again.
+    await store.run(`DROP TABLE ${store.database}.${claimPrefix('stalled')}1`);
+    assert.equal(await commit(store, 'stalled', batchRows), 'committed');
+    assert.equal(await total(store), 7);
+    assert.deepEqual(await claimTables(store), []);
+    await store.close();
+  });
+
+  it('migrates a database of the first schema: old records stay duplicates, new ones keep their content hash', async () => {
+    const url = server.storeUrl();
+    const options = parseClickHouseUrl(url);
+    const admin = createClient({ url: options.url });
+    await admin.command({ query: `CREATE DATABASE ${options.database}` });
+    await admin.close();
+    const client = createClient({ url: options.url, database: options.database });
+    for (const query of [
+      ...MIGRATIONS[0],
+      'CREATE TABLE schema_version (version UInt32) ENGINE = TinyLog',
+      'INSERT INTO schema_version VALUES (1)',
+      "INSERT INTO ingests VALUES ('old', 'h', 'file', 1700000000000, 4, 0)",
+    ])
+      await client.command({ query });
+    await client.close();
+    const store = await ClickHouseStore.open(url);
+    assert.equal((await store.ingestRecord('old'))?.contentHash, '');
+    assert.equal(await commit(store, 'old', rows(times(2, { ts: NOW })), 'sha256:x'), 'duplicate');
+    assert.equal(await commit(store, 'new', rows(times(2, { ts: NOW })), 'sha256:y'), 'committed');
+    assert.equal((await store.ingestRecord('new'))?.contentHash, 'sha256:y');
+    assert.equal(await total(store), 2);
     await store.close();
   });
 

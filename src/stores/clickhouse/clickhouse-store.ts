@@ -1,11 +1,13 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
+import { IdempotencyConflictError, judgeExisting } from '../idempotency.js';
 import {
   type AggregateQuery,
   type AggregateRow,
   type BatchWriter,
   type CommitOutcome,
+  type CommitRecord,
   DEFAULT_PLAN,
   type DistinctQuery,
   type IngestRecord,
@@ -15,6 +17,7 @@ import {
   type TokenRecord,
   type ZoneInfo,
 } from '../store.js';
+import { dropStaleClaims, KeyClaim } from './claim.js';
 import { MIGRATIONS } from './schema.js';
 import { aggregateSql, bucketTotalsSql, distinctSql, int, str } from './sql.js';
 
@@ -22,6 +25,8 @@ const DAY_S = 86_400;
 /** Rows per INSERT: one block, so one part, so all or nothing (see `writeOnce`). */
 const ROWS_PER_INSERT = 100_000;
 const RETENTION_EVERY_MS = 3_600_000;
+/** Claims left by processes that died are dropped by retention after a day (they expire after their lease anyway). */
+const STALE_CLAIM_MS = 86_400_000;
 
 export interface ClickHouseOptions {
   /** HTTP endpoint, e.g. http://127.0.0.1:8123 */
@@ -34,9 +39,11 @@ export interface ClickHouseOptions {
   hourRetentionDays: number;
   /** How long a request may take before the store counts ClickHouse as unavailable. */
   timeoutMs: number;
+  /** After how long without renewal another process may take over a batch's commit claim (see KeyClaim). */
+  claimLeaseMs: number;
 }
 
-/** Reads `clickhouse://[user[:password]@]HOST:PORT/DATABASE[?minute_retention_days=35&hour_retention_days=800&timeout_ms=30000]`. */
+/** Reads `clickhouse://[user[:password]@]HOST:PORT/DATABASE[?minute_retention_days=35&hour_retention_days=800&timeout_ms=30000&claim_lease_ms=90000]`. */
 export function parseClickHouseUrl(text: string): ClickHouseOptions {
   const url = new URL(text);
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'edgestat';
@@ -49,6 +56,7 @@ export function parseClickHouseUrl(text: string): ClickHouseOptions {
     if (!(Number.isInteger(value) && value >= 0)) throw new Error(`${name} must be a whole number ≥ 0, got "${raw}"`);
     return value;
   };
+  const timeoutMs = number('timeout_ms', 30_000);
   return {
     url: `http://${url.hostname}:${url.port || 8123}`,
     database,
@@ -56,7 +64,9 @@ export function parseClickHouseUrl(text: string): ClickHouseOptions {
     password: url.password ? decodeURIComponent(url.password) : undefined,
     minuteRetentionDays: number('minute_retention_days', 35),
     hourRetentionDays: number('hour_retention_days', 800),
-    timeoutMs: number('timeout_ms', 30_000),
+    timeoutMs,
+    // A holder renews within a third of the lease plus one request: three timeouts leave room for both.
+    claimLeaseMs: number('claim_lease_ms', Math.max(60_000, 3 * timeoutMs)),
   };
 }
 
@@ -109,11 +119,27 @@ export class ClickHouseStore implements Store {
     return store;
   }
 
+  get database(): string {
+    return this.options.database;
+  }
+
+  /** The claim timing: the lease, and a wait of one request timeout for a holder to finish. */
+  get claimTiming() {
+    return { leaseMs: this.options.claimLeaseMs, waitMs: this.options.timeoutMs };
+  }
+
   async migrate(): Promise<void> {
     await this.run('CREATE TABLE IF NOT EXISTS schema_version (version UInt32) ENGINE = TinyLog');
     const [row] = await this.rows<{ v: string }>('SELECT max(version) AS v FROM schema_version');
     for (let version = Number(row?.v ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-      for (const statement of MIGRATIONS[version - 1]) await this.run(statement);
+      for (const statement of MIGRATIONS[version - 1]) {
+        try {
+          await this.run(statement);
+        } catch (err) {
+          // 18.16 knows no ADD COLUMN IF NOT EXISTS: a process that migrated at the same moment added it already.
+          if (!/ADD COLUMN/.test(statement) || !/already exists/i.test((err as Error).message)) throw err;
+        }
+      }
       await this.run(`INSERT INTO schema_version VALUES (${int(version)})`);
     }
     await this.applyRetention();
@@ -133,7 +159,7 @@ export class ClickHouseStore implements Store {
 
   private async ingestRows(where: string): Promise<IngestRecord[]> {
     const rows = await this.rows<Record<string, string>>(
-      `SELECT key, hint, source, at_ms, accepted, rejected FROM ingests FINAL WHERE ${where}`,
+      `SELECT key, hint, source, at_ms, accepted, rejected, content_hash FROM ingests FINAL WHERE ${where}`,
     );
     return rows.map((r) => ({
       key: r.key,
@@ -142,6 +168,7 @@ export class ClickHouseStore implements Store {
       at: Number(r.at_ms),
       accepted: Number(r.accepted),
       rejected: Number(r.rejected),
+      contentHash: r.content_hash,
     }));
   }
 
@@ -273,6 +300,7 @@ export class ClickHouseStore implements Store {
           await this.run(`ALTER TABLE ${table} DROP PARTITION ${int(Number(partition))}`);
       }
     }
+    await dropStaleClaims(this, Math.max(STALE_CLAIM_MS, this.options.claimLeaseMs));
   }
 
   /** After a commit: retention at most once an hour. */
@@ -333,9 +361,11 @@ function unavailable(options: ClickHouseOptions, err: unknown): Error {
 /**
  * One ingest. Rows are summed in memory until commit, then written per table as INSERTs that
  * each land in one partition (one day) as one block, so each is all or nothing; each carries a
- * marker row (zone '', host = the sub-batch key) in the same block. A retry after a crash
- * anywhere in `commit` finds which sub-batches landed by their markers and writes only the
- * others; the ingest record, written last, makes later attempts duplicates.
+ * marker row (zone '', host = the sub-batch key, colo = the content hash) in the same block. A
+ * retry after a crash anywhere in `commit` finds which sub-batches landed by their markers and
+ * writes only the others; the ingest record, written last, makes later attempts duplicates.
+ * Only the holder of the key's claim writes, so two processes committing the same key at the
+ * same moment count it once: the other waits and then finds the record.
  */
 class ClickHouseBatch implements BatchWriter {
   private readonly rows = new Map<string, RollupRow>();
@@ -346,14 +376,54 @@ class ClickHouseBatch implements BatchWriter {
     for (const r of rows) add(this.rows, r, r.minute);
   }
 
-  async commit(record: Omit<IngestRecord, 'at'>): Promise<CommitOutcome> {
-    if (await this.store.ingestRecord(record.key)) return 'duplicate';
-    const minutes = [...this.rows.values()];
-    const hours = new Map<string, RollupRow>();
-    for (const r of minutes) add(hours, r, r.minute - (r.minute % 3_600_000));
-    await writeOnce(this.store, 'rollup_minute', minutes, record.key);
-    await writeOnce(this.store, 'rollup_hour', [...hours.values()], record.key);
-    await this.store.insert('ingests', [{ ...record, at_ms: Date.now() }]);
+  async commit(record: CommitRecord): Promise<CommitOutcome> {
+    const claim = await KeyClaim.acquire(
+      this.store,
+      record.key,
+      this.store.claimTiming,
+      async () => (await this.store.ingestRecord(record.key)) !== undefined,
+    );
+    try {
+      // Checked under the claim: a process that held it before may have written the record.
+      const existing = await this.store.ingestRecord(record.key);
+      if (existing) return judgeExisting(existing, record);
+      if (!claim) throw new Error(`no claim and no record for "${record.key}"`); // settled() saw a record: unreachable
+      const minutes = [...this.rows.entries()];
+      const hours = new Map<string, RollupRow>();
+      for (const [, r] of minutes) add(hours, r, r.minute - (r.minute % 3_600_000));
+      const contentHash = record.contentHash ?? '';
+      const plans = await plan(
+        this.store,
+        [
+          ['rollup_minute', minutes],
+          ['rollup_hour', [...hours.entries()]],
+        ],
+        record.key,
+        contentHash,
+      );
+      // Checked for both tables before anything is written: a conflict writes nothing.
+      if (plans.some((p) => p.conflict)) throw new IdempotencyConflictError(record.key);
+      for (const p of plans) {
+        for (const part of p.parts) {
+          await claim.hold();
+          await this.store.insert(p.table, values(part, contentHash));
+        }
+      }
+      await claim.hold();
+      await this.store.insert('ingests', [
+        {
+          key: record.key,
+          hint: record.hint,
+          source: record.source,
+          accepted: record.accepted,
+          rejected: record.rejected,
+          content_hash: contentHash,
+          at_ms: Date.now(),
+        },
+      ]);
+    } finally {
+      await claim?.release();
+    }
     this.rows.clear();
     await this.store.afterCommit();
     return 'committed';
@@ -364,8 +434,12 @@ class ClickHouseBatch implements BatchWriter {
   }
 }
 
+function rowKey(r: RollupRow, minute: number): string {
+  return `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}`;
+}
+
 function add(rows: Map<string, RollupRow>, r: RollupRow, minute: number): void {
-  const key = `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}`;
+  const key = rowKey(r, minute);
   const row = rows.get(key);
   if (row) {
     row.requests += r.requests;
@@ -373,57 +447,103 @@ function add(rows: Map<string, RollupRow>, r: RollupRow, minute: number): void {
   } else rows.set(key, { ...r, minute });
 }
 
-/** Writes a table's rows of one batch, skipping the sub-batches whose marker is already there. */
-async function writeOnce(store: ClickHouseStore, table: string, rows: RollupRow[], key: string): Promise<void> {
-  const byDay = new Map<number, RollupRow[]>();
-  for (const r of rows) {
-    const day = Math.floor(r.minute / 1000 / DAY_S);
-    const list = byDay.get(day);
-    if (list) list.push(r);
-    else byDay.set(day, [r]);
+/** Rows of one day of a batch that go in one INSERT, with the name of their marker. */
+interface Part {
+  marker: string;
+  day: number;
+  rows: RollupRow[];
+}
+
+interface TablePlan {
+  table: string;
+  /** The INSERTs still to make. */
+  parts: Part[];
+  /** A sub-batch of this key landed before with other content (a commit of another body broke off). */
+  conflict: boolean;
+}
+
+/** Each table's INSERTs for one batch, without the sub-batches whose marker is already there. */
+async function plan(
+  store: ClickHouseStore,
+  tables: [string, [string, RollupRow][]][],
+  key: string,
+  contentHash: string,
+): Promise<TablePlan[]> {
+  const plans = tables.map(([table, rows]) => ({ table, parts: parts(rows, key), conflict: false }));
+  const all = plans.flatMap((p) => p.parts);
+  if (all.length === 0) return plans;
+  const days = [...new Set(all.map((p) => p.day * DAY_S))].map(int).join(', ');
+  const markers = [...new Set(all.map((p) => p.marker))].map(str).join(', ');
+  // One round trip for all tables: markers sit at the start of their day, so the day narrows the read.
+  const landed = await store.rows<{ t: string; host: string; colo: string }>(
+    plans
+      .map(
+        (p) =>
+          `SELECT DISTINCT ${str(p.table)} AS t, host, colo FROM ${p.table} WHERE zone = '' AND minute IN (${days}) AND host IN (${markers})`,
+      )
+      .join(' UNION ALL '),
+  );
+  for (const p of plans) {
+    const mine = landed.filter((m) => m.t === p.table);
+    // Markers written before content hashes were kept have colo '': they cannot conflict.
+    p.conflict = mine.some((m) => contentHash !== '' && m.colo !== '' && m.colo !== contentHash);
+    const done = new Set(mine.map((m) => m.host));
+    p.parts = p.parts.filter((part) => !done.has(part.marker));
   }
-  const parts: { marker: string; day: number; rows: RollupRow[] }[] = [];
+  return plans;
+}
+
+/** A table's rows of one batch cut into INSERTs: one day each, at most ROWS_PER_INSERT rows. */
+function parts(rows: [string, RollupRow][], key: string): Part[] {
+  const byDay = new Map<number, [string, RollupRow][]>();
+  for (const entry of rows) {
+    const day = Math.floor(entry[1].minute / 1000 / DAY_S);
+    const list = byDay.get(day);
+    if (list) list.push(entry);
+    else byDay.set(day, [entry]);
+  }
+  const out: Part[] = [];
   for (const [day, list] of byDay) {
+    // A retry must cut a day into the same sub-batches whatever order its rows came in (parallel parsing).
+    if (list.length > ROWS_PER_INSERT) list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
-      parts.push({ marker: `${key}#${day}#${i / ROWS_PER_INSERT}`, day, rows: list.slice(i, i + ROWS_PER_INSERT) });
+      out.push({
+        marker: `${key}#${day}#${i / ROWS_PER_INSERT}`,
+        day,
+        rows: list.slice(i, i + ROWS_PER_INSERT).map(([, r]) => r),
+      });
     }
   }
-  if (parts.length === 0) return;
-  const landed = new Set(
-    (
-      await store.rows<{ host: string }>(
-        `SELECT DISTINCT host FROM ${table} WHERE zone = '' AND host IN (${parts.map((p) => str(p.marker)).join(', ')})`,
-      )
-    ).map((r) => r.host),
-  );
-  for (const part of parts) {
-    if (landed.has(part.marker)) continue;
-    const values: Record<string, unknown>[] = part.rows.map((r) => ({
-      minute: r.minute / 1000,
-      zone: r.zone,
-      host: r.host,
-      colo: r.colo,
-      edge_status: r.edgeStatus,
-      status: r.status,
-      origin_status: r.originStatus,
-      grp: r.group,
-      source: r.source,
-      requests: r.requests,
-      bytes: r.bytes,
-    }));
-    values.push({
-      minute: part.day * DAY_S,
-      zone: '',
-      host: part.marker,
-      colo: '',
-      edge_status: 0,
-      status: 0,
-      origin_status: 0,
-      grp: '',
-      source: '',
-      requests: 1,
-      bytes: 0,
-    });
-    await store.insert(table, values);
-  }
+  return out;
+}
+
+/** The rows of one INSERT: the part's rows and its marker, in one block. */
+function values(part: Part, contentHash: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = part.rows.map((r) => ({
+    minute: r.minute / 1000,
+    zone: r.zone,
+    host: r.host,
+    colo: r.colo,
+    edge_status: r.edgeStatus,
+    status: r.status,
+    origin_status: r.originStatus,
+    grp: r.group,
+    source: r.source,
+    requests: r.requests,
+    bytes: r.bytes,
+  }));
+  out.push({
+    minute: part.day * DAY_S,
+    zone: '',
+    host: part.marker,
+    colo: contentHash,
+    edge_status: 0,
+    status: 0,
+    origin_status: 0,
+    grp: '',
+    source: '',
+    requests: 1,
+    bytes: 0,
+  });
+  return out;
 }

@@ -35,4 +35,6 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
        created_at_ms UInt64, revoked_at_ms UInt64, version UInt64
      ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
   ],
+  // The content hash binds a key to its batch.
+  ["ALTER TABLE ingests ADD COLUMN content_hash String DEFAULT ''"],
 ];

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { tempDir } from '../../testing/paths.js';
+import { IdempotencyConflictError } from '../idempotency.js';
 import { DuckDBStore } from './duckdb-store.js';
+import { MIGRATIONS } from './schema.js';
 
 const row = (minute: number, status: number, requests: number): RollupRow => ({
   minute,
@@ -66,6 +69,64 @@ describe('DuckDBStore', () => {
     ]);
     assert.deepEqual(outcomes.sort(), ['committed', 'duplicate']);
     assert.equal(await total(store), 3);
+    await store.close();
+  });
+
+  it('decides two concurrent commits of one key with different content: one committed, the other a conflict', async () => {
+    const store = await DuckDBStore.open(join(tempDir(), 'store.duckdb'));
+    const first = await store.openBatch();
+    const second = await store.openBatch();
+    await first.append([row(0, 200, 3)]);
+    await second.append([row(0, 404, 5)]);
+    const outcomes = await Promise.allSettled([
+      first.commit({ key: 'same', hint: '', source: 'a', accepted: 3, rejected: 0, contentHash: 'sha256:a' }),
+      second.commit({ key: 'same', hint: '', source: 'b', accepted: 5, rejected: 0, contentHash: 'sha256:b' }),
+    ]);
+    const committed = outcomes.findIndex((o) => o.status === 'fulfilled');
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      committed === 0 ? ['fulfilled', 'rejected'] : ['rejected', 'fulfilled'],
+    );
+    const refused = outcomes[1 - committed] as PromiseRejectedResult;
+    assert.ok(refused.reason instanceof IdempotencyConflictError, String(refused.reason));
+    assert.equal(await total(store), committed === 0 ? 3 : 5);
+    await store.close();
+  });
+
+  it('migrates a file of the first schema: old records keep working and cannot conflict', async () => {
+    const path = join(tempDir(), 'v1.duckdb');
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run(MIGRATIONS[0]);
+    await connection.run(
+      'CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1)',
+    );
+    await connection.run("INSERT INTO ingests VALUES ('old', 'h', 'file', 1700000000000, 4, 0)");
+    connection.closeSync();
+    instance.closeSync();
+
+    const store = await DuckDBStore.open(path);
+    assert.deepEqual(await store.ingestRecord('old'), {
+      key: 'old',
+      hint: 'h',
+      source: 'file',
+      at: 1_700_000_000_000,
+      accepted: 4,
+      rejected: 0,
+      contentHash: '',
+    });
+    // A record without a hash cannot tell content apart: the key alone decides, as before.
+    const batch = await store.openBatch();
+    await batch.append([row(0, 200, 9)]);
+    assert.equal(
+      await batch.commit({ key: 'old', hint: 'h', source: 'file', accepted: 9, rejected: 0, contentHash: 'sha256:x' }),
+      'duplicate',
+    );
+    assert.equal(await total(store), 0);
+    const fresh = await store.openBatch();
+    await fresh.append([row(0, 200, 2)]);
+    await fresh.commit({ key: 'new', hint: '', source: 'http', accepted: 2, rejected: 0, contentHash: 'sha256:y' });
+    assert.equal((await store.ingestRecord('new'))?.contentHash, 'sha256:y');
     await store.close();
   });
 

@@ -1,11 +1,13 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Group, Source } from '../../classify/rules.js';
 import type { RollupRow } from '../../rollup/rollup.js';
+import { judgeExisting } from '../idempotency.js';
 import {
   type AggregateQuery,
   type AggregateRow,
   type BatchWriter,
   type CommitOutcome,
+  type CommitRecord,
   DEFAULT_PLAN,
   type DistinctQuery,
   type IngestRecord,
@@ -14,6 +16,8 @@ import {
   type TokenRecord,
   type ZoneInfo,
 } from '../store.js';
+import { guarded, storeFault } from './faults.js';
+import { checkReadable, openError, ownerOnlyFiles } from './open-check.js';
 import { MIGRATIONS } from './schema.js';
 import { aggregateSql, bucketTotalsSql, distinctSql } from './sql.js';
 
@@ -28,19 +32,22 @@ export class DuckDBStore implements Store {
   ) {}
 
   static async open(path: string): Promise<DuckDBStore> {
+    ownerOnlyFiles();
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path);
     } catch (err) {
-      const message = (err as Error).message;
-      if (/lock/i.test(message)) {
-        throw new Error(
-          `the store ${path} is in use by another process (DuckDB allows one writer per file): stop it, or push logs to its HTTP API. ${message}`,
-        );
-      }
+      throw openError(err, path);
+    }
+    const reader = await instance.connect();
+    try {
+      if (path !== ':memory:') await checkReadable(reader, path);
+    } catch (err) {
+      reader.closeSync();
+      instance.closeSync();
       throw err;
     }
-    const store = new DuckDBStore(path, instance, await instance.connect());
+    const store = new DuckDBStore(path, instance, reader);
     await store.migrate();
     return store;
   }
@@ -62,10 +69,22 @@ export class DuckDBStore implements Store {
     }
   }
 
-  async openBatch(): Promise<BatchWriter> {
-    const connection = await this.instance.connect();
-    await connection.run('BEGIN TRANSACTION');
-    return new DuckDBBatch(connection, await connection.createAppender('rollup_minute'));
+  openBatch(): Promise<BatchWriter> {
+    return guarded(this.path, async () => {
+      const connection = await this.instance.connect();
+      await connection.run('BEGIN TRANSACTION');
+      return new DuckDBBatch(this, connection, await connection.createAppender('rollup_minute'));
+    });
+  }
+
+  /** A read on the shared connection; a full disk or failed file is StoreUnavailableError. */
+  private read(sql: string, params?: DuckDBValue[]) {
+    return guarded(this.path, () => this.reader.runAndReadAll(sql, params));
+  }
+
+  /** A statement on the shared connection; a full disk or failed file is StoreUnavailableError. */
+  private exec(sql: string, params?: DuckDBValue[]) {
+    return guarded(this.path, () => this.reader.run(sql, params));
   }
 
   async ingestRecord(key: string): Promise<IngestRecord | undefined> {
@@ -77,8 +96,9 @@ export class DuckDBStore implements Store {
   }
 
   private async ingestRows(where: string, params: DuckDBValue[]): Promise<IngestRecord[]> {
-    const reader = await this.reader.runAndReadAll(
-      `SELECT key, hint, source, at_ms, accepted::DOUBLE AS accepted, rejected::DOUBLE AS rejected FROM ingests WHERE ${where}`,
+    const reader = await this.read(
+      `SELECT key, hint, source, at_ms, accepted::DOUBLE AS accepted, rejected::DOUBLE AS rejected, coalesce(content_hash, '') AS content_hash
+       FROM ingests WHERE ${where}`,
       params,
     );
     return reader.getRowObjectsJS().map((r) => ({
@@ -88,12 +108,13 @@ export class DuckDBStore implements Store {
       at: Number(r.at_ms),
       accepted: Number(r.accepted),
       rejected: Number(r.rejected),
+      contentHash: String(r.content_hash),
     }));
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateRow[]> {
     const { sql, params } = aggregateSql(q);
-    const reader = await this.reader.runAndReadAll(sql, params);
+    const reader = await this.read(sql, params);
     return reader.getRowObjectsJS().map((r) => {
       const row: AggregateRow = { t: Number(r.t), requests: Number(r.requests), bytes: Number(r.bytes) };
       if ('status' in r) row.status = Number(r.status);
@@ -107,7 +128,7 @@ export class DuckDBStore implements Store {
 
   async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
     const { sql, params } = bucketTotalsSql(q);
-    const reader = await this.reader.runAndReadAll(sql, params);
+    const reader = await this.read(sql, params);
     const totals = new Map<number, number>();
     for (const [t, requests] of reader.getRowsJS()) totals.set(Number(t), Number(requests));
     return totals;
@@ -120,7 +141,7 @@ export class DuckDBStore implements Store {
   }
 
   async zones(): Promise<ZoneInfo[]> {
-    const reader = await this.reader.runAndReadAll(`
+    const reader = await this.read(`
       WITH seen AS (
         SELECT zone, sum(requests)::DOUBLE AS requests, min(minute_ms) AS first_ms, max(minute_ms) AS last_ms
         FROM rollup_minute GROUP BY zone
@@ -138,19 +159,23 @@ export class DuckDBStore implements Store {
   }
 
   async zonePlan(zone: string): Promise<Plan> {
-    const rows = (await this.reader.runAndReadAll('SELECT plan FROM zones WHERE zone = $1', [zone])).getRowsJS();
+    const rows = (await this.read('SELECT plan FROM zones WHERE zone = $1', [zone])).getRowsJS();
     return (rows[0]?.[0] as Plan | undefined) ?? DEFAULT_PLAN;
   }
 
   async setZonePlan(zone: string, plan: Plan): Promise<void> {
-    await this.reader.run('INSERT OR REPLACE INTO zones VALUES ($1, $2)', [zone, plan]);
+    await this.exec('INSERT OR REPLACE INTO zones VALUES ($1, $2)', [zone, plan]);
   }
 
   async createToken(token: TokenRecord): Promise<void> {
-    await this.reader.run(
-      "INSERT INTO tokens VALUES ($1, $2, $3, string_split($4, ','), string_split($5, ','), $6, NULL)",
-      [token.id, token.name, token.hash, token.scopes.join(','), token.zones.join(','), token.createdAt],
-    );
+    await this.exec("INSERT INTO tokens VALUES ($1, $2, $3, string_split($4, ','), string_split($5, ','), $6, NULL)", [
+      token.id,
+      token.name,
+      token.hash,
+      token.scopes.join(','),
+      token.zones.join(','),
+      token.createdAt,
+    ]);
   }
 
   async tokens(): Promise<TokenRecord[]> {
@@ -162,7 +187,7 @@ export class DuckDBStore implements Store {
   }
 
   private async tokenRows(where: string, params: DuckDBValue[] = []): Promise<TokenRecord[]> {
-    const reader = await this.reader.runAndReadAll(
+    const reader = await this.read(
       `SELECT id, name, hash, array_to_string(scopes, ',') AS scopes, array_to_string(zones, ',') AS zones, created_at_ms, revoked_at_ms
        FROM tokens WHERE ${where} ORDER BY created_at_ms, id`,
       params,
@@ -179,10 +204,10 @@ export class DuckDBStore implements Store {
   }
 
   async revokeToken(id: string): Promise<boolean> {
-    const result = await this.reader.run(
-      'UPDATE tokens SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL',
-      [id, Date.now()],
-    );
+    const result = await this.exec('UPDATE tokens SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL', [
+      id,
+      Date.now(),
+    ]);
     return result.rowsChanged > 0;
   }
 
@@ -195,11 +220,22 @@ export class DuckDBStore implements Store {
 /** One ingest as one DuckDB transaction: rows go through an appender, the ingest key is the commit's guard. */
 class DuckDBBatch implements BatchWriter {
   constructor(
+    private readonly store: DuckDBStore,
     private readonly connection: DuckDBConnection,
     private readonly appender: DuckDBAppender,
   ) {}
 
+  private closed = false;
+
   async append(rows: RollupRow[]): Promise<void> {
+    try {
+      this.appendRows(rows);
+    } catch (err) {
+      throw storeFault(err, this.store.path);
+    }
+  }
+
+  private appendRows(rows: RollupRow[]): void {
     const a = this.appender;
     for (const r of rows) {
       a.appendBigInt(BigInt(r.minute));
@@ -218,37 +254,41 @@ class DuckDBBatch implements BatchWriter {
     a.flushSync();
   }
 
-  async commit(record: Omit<IngestRecord, 'at'>): Promise<CommitOutcome> {
+  async commit(record: CommitRecord): Promise<CommitOutcome> {
+    let existing: IngestRecord | undefined;
     try {
       this.appender.closeSync();
-      const existing = await this.connection.runAndReadAll('SELECT 1 FROM ingests WHERE key = $1', [record.key]);
-      if (existing.currentRowCount > 0) {
-        await this.abort();
-        return 'duplicate';
+      existing = await this.store.ingestRecord(record.key);
+      if (!existing) {
+        await this.connection.run('INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+          record.key,
+          record.hint,
+          record.source,
+          Date.now(),
+          record.accepted,
+          record.rejected,
+          record.contentHash ?? '',
+        ]);
+        await this.connection.run('COMMIT');
+        this.closed = true;
+        this.connection.closeSync();
+        return 'committed';
       }
-      await this.connection.run('INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6)', [
-        record.key,
-        record.hint,
-        record.source,
-        Date.now(),
-        record.accepted,
-        record.rejected,
-      ]);
-      await this.connection.run('COMMIT');
     } catch (err) {
-      // A concurrent commit of the same key loses on the primary key: that is a duplicate, not a failure.
-      if (/primary key|unique|conflict/i.test((err as Error).message)) {
-        await this.abort();
-        return 'duplicate';
-      }
       await this.abort();
-      throw err;
+      // A concurrent commit of the same key loses on the primary key: the winner's record decides.
+      if (!/primary key|unique|conflict/i.test((err as Error).message)) throw storeFault(err, this.store.path);
+      existing = await this.store.ingestRecord(record.key);
+      if (!existing) throw storeFault(err, this.store.path);
     }
-    this.connection.closeSync();
-    return 'committed';
+    await this.abort();
+    // Same content: a duplicate; other content: a conflict. Either way nothing of this batch is written.
+    return judgeExisting(existing, record);
   }
 
   async abort(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     try {
       await this.connection.run('ROLLBACK');
     } catch {

@@ -33,4 +33,6 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at_ms BIGINT
   );
   `,
+  // The content hash binds a key to its batch (a constraint cannot be added to an existing column here).
+  "ALTER TABLE ingests ADD COLUMN content_hash VARCHAR DEFAULT ''",
 ];
