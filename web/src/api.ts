@@ -3,7 +3,12 @@ import type { QueryAnswer } from '../../src/query/spec.js';
 
 export type { QueryAnswer, QueryRow } from '../../src/query/spec.js';
 
-export interface ZoneListAnswer {
+/** Set on answers cut at a row limit (see the README's HTTP API section). */
+export interface Bounded {
+  truncated?: true;
+  limit?: number;
+}
+export interface ZoneListAnswer extends Bounded {
   zones: { zone: string; plan: string; requests: number; firstSeen: string | null; lastSeen: string | null }[];
 }
 export interface ZoneAnswer {
@@ -30,11 +35,16 @@ export interface ColoTotals {
   bytes: number;
   groups: Record<Group, number>;
 }
-export interface ColosAnswer {
+export interface ColosAnswer extends Bounded {
   zone: string;
   from: string;
   to: string;
   colos: ColoTotals[];
+}
+/** A log format the server reads (from its parser registry). */
+export interface LogFormat {
+  name: string;
+  description: string;
 }
 /** One event of the live stream: the current minute's counts as they stand. */
 export interface LiveMinute {
@@ -84,15 +94,31 @@ function headers(): HeadersInit {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/**
+ * Whether the server answered a request that carried no token: it then runs open (a server with
+ * tokens refuses every request without one). Undefined until such an answer, or a refusal, is seen.
+ */
+let openServer: boolean | undefined;
+
+/** True when the server is known to run open (it answered without a token). */
+export function serverRunsOpen(): boolean {
+  return openServer === true;
+}
+
 async function getJson<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T> {
   let response: Response;
+  const sent = headers();
   try {
-    response = await fetch(url(path, params), { headers: headers(), signal });
+    response = await fetch(url(path, params), { headers: sent, signal });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiFailure(0, 'network', 'the edgestat server did not answer; is `edgestat serve` running?');
   }
   const body = await response.json().catch(() => null);
+  if (!('authorization' in sent)) {
+    if (response.ok) openServer = true;
+    else if (response.status === 401) openServer = false;
+  }
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiFailure(response.status, error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`);
@@ -112,6 +138,7 @@ export const api = {
     getJson<SummaryAnswer>(`${zonePath(zone)}/summary`, params, signal),
   colos: (zone: string, params: Params, signal?: AbortSignal) =>
     getJson<ColosAnswer>(`${zonePath(zone)}/colos`, params, signal),
+  formats: (signal?: AbortSignal) => getJson<{ formats: LogFormat[] }>('/formats', {}, signal),
 };
 
 /**
