@@ -1,56 +1,22 @@
-import type { Group } from '../../src/classify/rules.js';
+import type { Static } from '@fastify/type-provider-typebox';
 import type { QueryAnswer } from '../../src/query/spec.js';
+import type * as schemas from '../../src/server/schemas.js';
 
+// The answers' types come from the server's schemas (the ones that validate and document the API):
+// a field added there is known here, with no copy to keep in step.
 export type { QueryAnswer, QueryRow } from '../../src/query/spec.js';
-
-/** Set on answers cut at a row limit (see the README's HTTP API section). */
-export interface Bounded {
-  truncated?: true;
-  limit?: number;
-}
-export interface ZoneListAnswer extends Bounded {
-  zones: { zone: string; plan: string; requests: number; firstSeen: string | null; lastSeen: string | null }[];
-}
-export interface ZoneAnswer {
-  zone: string;
-  plan: string;
-  features: { coloBreakdown: boolean };
-}
-export interface Share {
-  requests: number;
-  percent: number;
-}
-export interface SummaryAnswer {
-  zone: string;
-  from: string;
-  to: string;
-  requests: number;
-  bytes: number;
-  groups: Record<Group, Share>;
-  sources: { edge: Share; origin: Share };
-}
-export interface ColoTotals {
-  colo: string;
-  requests: number;
-  bytes: number;
-  groups: Record<Group, number>;
-}
-export interface ColosAnswer extends Bounded {
-  zone: string;
-  from: string;
-  to: string;
-  colos: ColoTotals[];
-}
+export type ZoneListAnswer = Static<typeof schemas.ZonesAnswer>;
+export type ZoneAnswer = Static<typeof schemas.ZoneAnswer>;
+export type SummaryAnswer = Static<typeof schemas.SummaryAnswer>;
+export type ColosAnswer = Static<typeof schemas.ColosAnswer>;
+export type ColoTotals = ColosAnswer['colos'][number];
+export type FormatsAnswer = Static<typeof schemas.FormatsAnswer>;
 /** A log format the server reads (from its parser registry). */
-export interface LogFormat {
-  name: string;
-  description: string;
-}
+export type LogFormat = FormatsAnswer['formats'][number];
 /** One event of the live stream: the current minute's counts as they stand. */
-export interface LiveMinute {
-  t: string;
-  rows: { status: number; group: Group; colo: string; requests: number; bytes: number }[];
-}
+export type LiveMinute = Static<typeof schemas.LiveMinute>;
+/** Set on answers cut at a row limit (see the README's HTTP API section). */
+export type Bounded = Pick<ColosAnswer, 'truncated' | 'limit'>;
 
 /** An API call that failed: the HTTP status and the API's error code and message (or what went wrong on the way). */
 export class ApiFailure extends Error {

@@ -1,9 +1,6 @@
-import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { PARSERS } from '../../parsers/registry.js';
-
-const FormatsAnswer = Type.Object({
-  formats: Type.Array(Type.Object({ name: Type.String(), description: Type.String() })),
-});
+import { FormatsAnswer } from '../schemas.js';
 
 /**
  * The log formats this server reads, straight from the parser registry: the dashboard's ingest
