@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RequestSource } from '../model/request-source.js';
 
 /** What `POST /api/v1/zones/{zone}/logs` answers. */
 export interface PushAnswer {
@@ -13,6 +14,8 @@ export interface PushAnswer {
   folded?: { colo: number; host: number };
   /** What the format cannot tell (absent from servers older than the field). */
   notices?: string[];
+  /** Accepted lines that are not visitor requests, by request source (absent from servers older than the field). */
+  setAside?: Partial<Record<RequestSource, number>>;
 }
 
 export interface PushOptions {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
+import { VISITOR } from '../../model/request-source.js';
 import type { Dimension } from '../../query/spec.js';
 import { MINUTE_MS } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
@@ -78,6 +79,7 @@ class LiveView {
         to: minute + MINUTE_MS,
         bucketSeconds: 60,
         by: this.by,
+        requestSources: [VISITOR],
         limit: MAX_LIVE_ROWS + 1,
       });
       const truncated = rows.length > MAX_LIVE_ROWS;
