@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type TestApp, testApp } from './testing.js';
 
@@ -43,7 +44,8 @@ describe('request sources in the API', () => {
   let t: TestApp;
   let pushed: Record<string, unknown>;
   before(async () => {
-    t = await testApp();
+    // The clock stands in the minute of the lines, so that the live view's current minute holds them.
+    t = await testApp({}, () => T0 + 30_000);
     const res = await t.app.inject({
       method: 'POST',
       url: `/api/v1/zones/${ZONE}/logs?format=cloudflare`,
@@ -126,6 +128,35 @@ describe('request sources in the API', () => {
       6,
     );
     assert.doesNotMatch(metrics, /edgestat_requests_total\{zone="workers\.example",colo="FRA",status="50[24]"/);
+  });
+
+  it('counts only visitor requests in the live view', async () => {
+    const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const first = await new Promise<string>((resolve, reject) => {
+      const live = httpRequest(`${base}/api/v1/zones/${ZONE}/live`);
+      live.on('error', reject);
+      live.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+          const event = /event: minute\nid: \d+\ndata: (.*)\n\n/.exec(body);
+          if (event) {
+            live.destroy();
+            resolve(event[1]);
+          }
+        });
+      });
+      live.end();
+    });
+    const { rows } = JSON.parse(first) as { rows: Array<{ status: number; requests: number }> };
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.requests]),
+      [
+        [200, 4],
+        [404, 2],
+      ],
+    );
   });
 
   it('refuses an unknown request source naming the parameter and the allowed values', async () => {
