@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { testApp } from '../server/testing.js';
 import { repoRoot, tempDir } from '../testing/paths.js';
 
 const CLI = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -70,5 +72,37 @@ describe('edgestat ingest and query: request sources (real processes)', () => {
     const bad = edgestat(['query', '--db', db, '--zone', 'example.com', '--request-source', 'bots']);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /requestSource: must be all or a comma-separated list of eyeball/);
+  });
+
+  it('adds up the set-aside lines of every batch pushed with --server', async () => {
+    const t = await testApp();
+    try {
+      const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+      // About 5.5 MiB: two pushed batches, each with Worker subrequests in it.
+      // Padding that does not compress away: the server bounds how far a body may decompress.
+      const many = Array.from({ length: 20_000 }, (_, i) => {
+        const pad = randomBytes(100).toString('hex');
+        return line(200, i % 10 === 0 ? { ClientRequestSource: 'edgeWorkerFetch', pad } : { pad });
+      });
+      const big = join(dir, 'big.ndjson');
+      writeFileSync(big, `${many.join('\n')}\n`);
+      const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'ingest', '--server', url, '--zone', 'example.com', '--json', big]);
+        let stdout = '';
+        child.stdout.on('data', (chunk) => {
+          stdout += chunk;
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk) => {
+          stderr += chunk;
+        });
+        child.on('close', (status) => resolve({ status, stdout: stdout + stderr }));
+      });
+      assert.equal(run.status, 0, run.stdout);
+      const result = JSON.parse(run.stdout).files[0].result;
+      assert.deepEqual([result.accepted, result.setAside], [20_000, { edgeWorkerFetch: 2_000 }]);
+    } finally {
+      await t.destroy();
+    }
   });
 });
