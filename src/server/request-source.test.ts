@@ -120,6 +120,13 @@ describe('request sources in the API', () => {
     assert.equal((await get(`colos?${RANGE}&requestSource=purge`)).colos[0].requests, 1);
   });
 
+  it('explains changes of visitor requests in drivers by default, of all of them when asked', async () => {
+    const drivers = await get(`drivers?${RANGE}&status=2xx,5xx&by=host`);
+    assert.deepEqual([drivers.requests, drivers.drivers.host[0].requests], [4, 4]);
+    const all = await get(`drivers?${RANGE}&status=2xx,5xx&by=host&requestSource=all`);
+    assert.deepEqual([all.requests, all.drivers.host[0].requests], [10, 10]);
+  });
+
   it('counts only visitor requests in the /metrics request counter', async () => {
     const metrics = (await t.app.inject('/metrics')).body;
     const series = [...metrics.matchAll(/^edgestat_requests_total\{zone="workers\.example",[^}]*\} (\d+)$/gm)];
