@@ -60,10 +60,28 @@ describe('a live 24 h view', { skip, timeout: 120_000 }, () => {
     if (server) rmSync(dirname(server.dbPath), { recursive: true, force: true });
   });
 
-  it('follows pushed data with a few small answers, never the whole range again', async () => {
+  it('asks each panel once on first load', async () => {
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/')) asked.push(path.replace(`/zones/${ZONE}`, '/zones/Z'));
+    });
     await page.goto(`${server.url}/?zone=${ZONE}&range=24h`);
     await waitForView(page, 'ready');
     await page.waitForFunction((zone) => document.documentElement.dataset.live === zone, ZONE, { timeout: 5000 });
+    await sleep(1000);
+    page.removeAllListeners('request');
+    assert.deepEqual(asked.sort(), [
+      '/api/v1/zones',
+      '/api/v1/zones/Z',
+      '/api/v1/zones/Z/colos',
+      '/api/v1/zones/Z/live',
+      '/api/v1/zones/Z/status-codes',
+      '/api/v1/zones/Z/summary',
+    ]);
+  });
+
+  it('follows pushed data with a few small answers, never the whole range again', async () => {
     // Every byte the page receives from now on, the live stream's included.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
