@@ -11,6 +11,7 @@ import {
 import { ColoBreakdown } from './colos.js';
 import { renderControls } from './controls.js';
 import { byId, fill, h } from './dom.js';
+import { DriversPanel } from './drivers.js';
 import { minute } from './format.js';
 import { renderSummary, renderTabs, TAB_INFO } from './groups.js';
 import { renderLegend } from './legend.js';
@@ -44,6 +45,9 @@ const dashboard = byId('dashboard');
 const chart = import('./chart.js').then(({ StatusChart }) => new StatusChart(byId('chart')));
 const table = statusTable(byId('status-table'));
 const colos = new ColoBreakdown(byId('colos'), (selected) => change({ colos: selected }));
+const drivers = new DriversPanel(byId('drivers-panel'), byId('drivers'), byId('drivers-hint'), (colo) =>
+  change({ colos: [colo] }),
+);
 
 let state: ViewState = readState(location.search);
 let zones: ZoneListAnswer['zones'] = [];
@@ -190,6 +194,7 @@ async function load(quiet = false): Promise<void> {
         colos.show(await coloAnswer, state.colos);
         colosAt = Date.now();
       } else colos.planRequired(state.zone, zoneInfo.plan);
+      await showDrivers(range, colo, signal);
       setView('ready');
     }
   } catch (err) {
@@ -238,9 +243,10 @@ async function update(since: number): Promise<void> {
     ]);
     view = mergeRecent(current, toStatusView(recent), Date.parse(summary.from));
     if (await render(summary, signal)) {
-      if (entitled && Date.now() - colosAt > LIVE_COLOS_MS) {
+      if (Date.now() - colosAt > LIVE_COLOS_MS) {
         colosAt = Date.now();
-        colos.show(await api.colos(state.zone, range, signal), state.colos);
+        if (entitled) colos.show(await api.colos(state.zone, range, signal), state.colos);
+        await showDrivers(range, colo, signal);
       }
       setView('ready');
     }
@@ -253,6 +259,20 @@ async function update(since: number): Promise<void> {
     if (loading === controller) loading = undefined;
   }
   live.loadEnded(endsNow(state) ? state.zone : undefined);
+}
+
+/** Error groups whose tab shows what drives them. */
+const DRIVEN_TABS: readonly Tab[] = ['edge', 'origin', '503', '52x'];
+
+/** The data centers and hosts behind the tab's group, against the period before; hidden on other tabs and with a data center filter. */
+async function showDrivers(
+  range: Record<string, string>,
+  colo: string | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!DRIVEN_TABS.includes(state.tab) || colo) return drivers.hide();
+  const answer = await api.drivers(state.zone, { ...range, group: state.tab }, signal);
+  drivers.show(answer, TAB_INFO[state.tab].title);
 }
 
 /** Draws the view; false when the range is empty (then the empty state shows instead) or a newer load took over. */
