@@ -195,19 +195,32 @@ export const FormatsAnswer = Type.Object({
   formats: Type.Array(Type.Object({ name: Type.String(), description: Type.String() })),
 });
 
+export const LiveQuery = Type.Object(
+  {
+    rows: Type.Optional(
+      Type.Enum(['all', 'none'], {
+        description: 'none: events carry only the minute that changed (`{ t }`), for clients that fetch what they show',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** The data of one `minute` event of the live stream. */
 export const LiveMinute = Type.Object({
   t: Type.String({ format: 'date-time', description: 'Start of the minute' }),
   truncated: Type.Optional(Type.Boolean()),
   limit: Type.Optional(Type.Integer()),
-  rows: Type.Array(
-    Type.Object({
-      status: Type.Integer(),
-      group: Group,
-      colo: Type.Optional(Type.String({ description: 'Only on plans with the data center breakdown' })),
-      requests: Type.Integer(),
-      bytes: Type.Integer(),
-    }),
+  rows: Type.Optional(
+    Type.Array(
+      Type.Object({
+        status: Type.Integer(),
+        group: Group,
+        colo: Type.Optional(Type.String({ description: 'Only on plans with the data center breakdown' })),
+        requests: Type.Integer(),
+        bytes: Type.Integer(),
+      }),
+    ),
   ),
 });
 
