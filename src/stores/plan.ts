@@ -1,4 +1,5 @@
 import type { Group, Source } from '../classify/rules.js';
+import type { RequestSource } from '../model/request-source.js';
 import type { Dimension } from '../query/spec.js';
 import type { AggregateQuery, AggregateRow, CappedDimension, DistinctQuery } from './store.js';
 
@@ -16,6 +17,7 @@ export const COLUMNS: Record<Dimension, string> = {
   colo: 'colo',
   host: 'host',
   source: 'source',
+  requestSource: 'request_source',
 };
 
 /** Columns of the dimensions whose distinct values are asked for. */
@@ -51,6 +53,8 @@ export function planAggregate(q: AggregateQuery, withStatus: boolean): Aggregate
   const filters: Filter[] = [];
   if (q.host !== undefined) filters.push({ kind: 'eq', column: COLUMNS.host, value: q.host });
   if (q.colos?.length) filters.push({ kind: 'in', column: COLUMNS.colo, values: q.colos });
+  // A scope like host and colo: percentages are shares of the requests of the same sources.
+  if (q.requestSources) filters.push({ kind: 'in', column: COLUMNS.requestSource, values: q.requestSources });
   if (withStatus && q.statuses?.length) filters.push({ kind: 'in', column: COLUMNS.status, values: q.statuses });
   if (withStatus && q.groups?.length) filters.push({ kind: 'in', column: COLUMNS.group, values: q.groups });
   return {
@@ -85,8 +89,8 @@ export function planDistinct(q: DistinctQuery): DistinctPlan {
 
 /** How a dialect writes values and the time column. */
 export interface Dialect {
-  /** A value as SQL: a bound parameter's placeholder, or an escaped literal. */
-  value(v: string | number): string;
+  /** A value of `column` as SQL: a bound parameter's placeholder, or an escaped literal. */
+  value(v: string | number, column: string): string;
   /** Clauses keeping rows whose minute is in the range. */
   time(range: TimeRange): string[];
 }
@@ -100,13 +104,13 @@ export function whereClauses(
   range: TimeRange,
   dialect: Dialect,
 ): string[] {
-  const clauses = plan.zone === undefined ? [] : [`zone = ${dialect.value(plan.zone)}`];
+  const clauses = plan.zone === undefined ? [] : [`zone = ${dialect.value(plan.zone, 'zone')}`];
   clauses.push(...dialect.time(range));
   for (const f of plan.filters) {
     clauses.push(
       f.kind === 'eq'
-        ? `${f.column} = ${dialect.value(f.value)}`
-        : `${f.column} IN (${f.values.map((v) => dialect.value(v)).join(', ')})`,
+        ? `${f.column} = ${dialect.value(f.value, f.column)}`
+        : `${f.column} IN (${f.values.map((v) => dialect.value(v, f.column)).join(', ')})`,
     );
   }
   return clauses;
@@ -154,6 +158,7 @@ export function toAggregateRow(r: Record<string, unknown>, dimensions: readonly 
     if (d === 'status') row.status = Number(value);
     else if (d === 'group') row.group = value as Group;
     else if (d === 'source') row.source = value as Source;
+    else if (d === 'requestSource') row.requestSource = value as RequestSource;
     else row[d] = String(value);
   }
   return row;

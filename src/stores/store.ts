@@ -1,4 +1,5 @@
 import type { Group, Source } from '../classify/rules.js';
+import type { RequestSource } from '../model/request-source.js';
 import type { Dimension, StatusQuery } from '../query/spec.js';
 import type { RollupRow } from '../rollup/rollup.js';
 
@@ -10,6 +11,7 @@ export interface AggregateRow {
   colo?: string;
   host?: string;
   source?: Source;
+  requestSource?: RequestSource;
   requests: number;
   bytes: number;
 }
@@ -113,7 +115,7 @@ export interface RollupStore {
   openBatch(): Promise<BatchWriter>;
   /** Sums per bucket and dimensions, ordered by bucket then dimensions, at most `limit` rows. */
   aggregate(q: AggregateQuery): Promise<AggregateRow[]>;
-  /** Total requests per bucket within zone, host and colo filters (status and group filters ignored). */
+  /** Total requests per bucket within zone, host, colo and request-source filters (status and group filters ignored). */
   bucketTotals(q: AggregateQuery): Promise<Map<number, number>>;
   /** Distinct values, busiest first, cut at `limit` in the store (never all of them in memory). */
   distinctValues(q: DistinctQuery): Promise<string[]>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COLOS, minuteRows, random, type ZoneTraffic } from '../demo/traffic.js';
+import { type RequestSource, VISITOR } from '../model/request-source.js';
 import { percentOf, runQuery } from '../query/run.js';
 import { BUCKET_NAMES, BUCKETS, type Dimension, type QueryAnswer, type StatusQuery } from '../query/spec.js';
 import { bucketStart } from '../query/time.js';
@@ -22,6 +23,8 @@ export function storeContract(options: {
   cleanup?: () => Promise<void>;
   /** A reason to skip (the store's server is missing), as node:test takes it. */
   skip?: string;
+  /** Does now what the store does in the background (ClickHouse merges parts), so that answers show its effect. */
+  settle?: (store: Store) => Promise<void>;
 }): void {
   describe(`store contract: ${options.name}`, { skip: options.skip, timeout: 300_000 }, () => {
     let store: Store;
@@ -118,6 +121,84 @@ export function storeContract(options: {
       for (const q of queries)
         assert.deepEqual(await store.distinctValues(q), expectedDistinct(all, q), JSON.stringify(q));
       assert.deepEqual(await store.distinctValues(queries[0]), ['shop.test', 'blog.test']);
+    });
+
+    it('counts visitor requests by default, and the other request sources when asked, summed apart', async () => {
+      const rows = sourceRows();
+      const batch = await store.openBatch();
+      await batch.append(rows);
+      assert.equal(
+        await batch.commit({ key: 'sources-1', hint: '', source: 'test', accepted: 147, rejected: 0 }),
+        'committed',
+      );
+      // Merged now, so that rows of different sources would have collapsed if the store's key missed the source.
+      await options.settle?.(store);
+      const base = { zone: SOURCES_ZONE, from: END - 3 * HOUR, to: END, bucket: '1h' as const };
+      const expect = async (q: Partial<StatusQuery>, expected: Array<Array<string | number>>) => {
+        const query = { ...base, by: ['status'] as Dimension[], ...q };
+        const answer = await runQuery(store, query);
+        assert.deepEqual(answer, expectedAnswer(rows, query), JSON.stringify(q));
+        assert.deepEqual(
+          answer.rows.map((r) => [...query.by.map((d) => r[d] as string | number), r.requests, r.percent]),
+          expected,
+          JSON.stringify(q),
+        );
+      };
+      // Visitors: 95 (90 + 5 without a source) of 200, 10 of 404.
+      await expect({ requestSources: ['eyeball'] }, [
+        [200, 95, percentOf(95, 105)],
+        [404, 10, percentOf(10, 105)],
+      ]);
+      await expect({}, [
+        [200, 127, percentOf(127, 147)],
+        [404, 10, percentOf(10, 147)],
+        [502, 4, percentOf(4, 147)],
+        [504, 6, percentOf(6, 147)],
+      ]);
+      await expect({ requestSources: ['edgeWorkerFetch', 'earlyHintsCache'] }, [
+        [200, 30, percentOf(30, 40)],
+        [502, 4, percentOf(4, 40)],
+        [504, 6, percentOf(6, 40)],
+      ]);
+      // A status filter keeps the percentages shares of the bucket within the request-source scope.
+      await expect({ requestSources: ['eyeball'], statuses: [200] }, [[200, 95, percentOf(95, 105)]]);
+      await expect({ by: ['requestSource'] }, [
+        ['earlyHintsCache', 6, percentOf(6, 147)],
+        ['edgeWorkerFetch', 34, percentOf(34, 147)],
+        ['eyeball', 105, percentOf(105, 147)],
+        ['purge', 2, percentOf(2, 147)],
+      ]);
+      await expect(
+        {
+          by: ['requestSource', 'status'],
+          statuses: [200, 502],
+          requestSources: ['eyeball', 'purge', 'edgeWorkerFetch'],
+        },
+        [
+          ['edgeWorkerFetch', 200, 30, percentOf(30, 141)],
+          ['edgeWorkerFetch', 502, 4, percentOf(4, 141)],
+          ['eyeball', 200, 95, percentOf(95, 141)],
+          ['purge', 200, 2, percentOf(2, 141)],
+        ],
+      );
+      for (const q of [
+        { ...base, bucket: '1m' as const, by: ['requestSource', 'group'] as Dimension[] },
+        {
+          ...base,
+          bucket: '1m' as const,
+          by: ['status'] as Dimension[],
+          requestSources: ['earlyHintsCache'] as RequestSource[],
+        },
+      ])
+        assert.deepEqual(await runQuery(store, q), expectedAnswer(rows, q));
+      const whole: AggregateQuery = {
+        ...base,
+        bucketSeconds: 0,
+        by: ['requestSource'],
+        requestSources: ['purge'],
+      };
+      assert.deepEqual(await store.aggregate(whole), sums(rows, whole, true));
+      assert.deepEqual(await store.bucketTotals(whole), new Map([[base.from, 2]]));
     });
 
     it('counts a batch committed again once, binds a key to its content, and shows nothing of an aborted batch', async () => {
@@ -256,6 +337,36 @@ const BYS: Dimension[][] = [
   ['status', 'group', 'colo', 'host', 'source'],
 ];
 
+/** One minute of a zone with visitor requests and the edge's own (Worker subrequests, Early Hints, a purge). */
+const SOURCES_ZONE = 'sources.test';
+function sourceRows(): RollupRow[] {
+  const zone = SOURCES_ZONE;
+  const minute = END - 2 * HOUR;
+  const row = (status: number, requestSource: RequestSource | undefined, requests: number): RollupRow => ({
+    minute,
+    zone,
+    host: zone,
+    colo: 'FRA',
+    edgeStatus: status,
+    status,
+    originStatus: status === 504 ? 0 : status,
+    group: status === 504 ? 'excluded' : status === 404 ? 'origin' : 'success',
+    source: status === 504 ? 'edge' : 'origin',
+    ...(requestSource ? { requestSource } : {}),
+    requests,
+    bytes: requests * 10,
+  });
+  return [
+    row(200, 'eyeball', 90),
+    row(200, undefined, 5), // rows without a request source are visitors'
+    row(200, 'purge', 2), // differs from the visitors' 200s only by its source
+    row(200, 'edgeWorkerFetch', 30),
+    row(502, 'edgeWorkerFetch', 4),
+    row(504, 'earlyHintsCache', 6),
+    row(404, 'eyeball', 10),
+  ];
+}
+
 /** Generated traffic: two zones, two hosts in one, seven data centers, every group, an incident. */
 function traffic(): RollupRow[][] {
   const zones: ZoneTraffic[] = [
@@ -296,6 +407,7 @@ const VALUE: Record<Dimension, (r: RollupRow) => string | number> = {
   colo: (r) => r.colo,
   host: (r) => r.host,
   source: (r) => r.source,
+  requestSource: (r) => r.requestSource ?? VISITOR,
 };
 
 const order = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
@@ -308,6 +420,7 @@ function sums(rows: RollupRow[], q: AggregateQuery, withStatus: boolean): Aggreg
     if (r.zone !== q.zone || r.minute < q.from || r.minute >= q.to) continue;
     if (q.host !== undefined && r.host !== q.host) continue;
     if (q.colos?.length && !q.colos.includes(r.colo)) continue;
+    if (q.requestSources && !q.requestSources.includes(r.requestSource ?? VISITOR)) continue;
     if (withStatus && q.statuses?.length && !q.statuses.includes(r.status)) continue;
     if (withStatus && q.groups?.length && !q.groups.includes(r.group)) continue;
     const t = width === 0 ? q.from : r.minute - (r.minute % width);

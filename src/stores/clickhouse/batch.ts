@@ -1,9 +1,10 @@
+import { VISITOR } from '../../model/request-source.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { IdempotencyConflictError, judgeExisting } from '../idempotency.js';
 import type { BatchWriter, CommitOutcome, CommitRecord, IngestRecord } from '../store.js';
 import { type ClaimTiming, KeyClaim } from './claim.js';
 import type { ClickHouseConnection } from './connection.js';
-import { int, str } from './sql.js';
+import { int, storedRequestSource, str } from './sql.js';
 
 export const DAY_S = 86_400;
 /** Rows per INSERT: one block, so one part, so all or nothing. */
@@ -97,7 +98,7 @@ export class ClickHouseBatch implements BatchWriter {
 }
 
 function rowKey(r: RollupRow, minute: number): string {
-  return `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}`;
+  return `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}\u0000${r.requestSource ?? VISITOR}`;
 }
 
 function add(rows: Map<string, RollupRow>, r: RollupRow, minute: number): void {
@@ -191,6 +192,7 @@ function values(part: Part, contentHash: string): Record<string, unknown>[] {
     origin_status: r.originStatus,
     grp: r.group,
     source: r.source,
+    request_source: storedRequestSource(r.requestSource ?? VISITOR),
     requests: r.requests,
     bytes: r.bytes,
   }));

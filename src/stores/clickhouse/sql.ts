@@ -1,3 +1,4 @@
+import { type RequestSource, VISITOR } from '../../model/request-source.js';
 import {
   type AggregatePlan,
   COLUMNS,
@@ -26,9 +27,19 @@ export function int(value: number): string {
   return String(value);
 }
 
-/** Values as escaped literals, time as `minute` (UInt32 epoch seconds). */
+/**
+ * Visitors are stored as '' here: the column was added to the sort key of existing tables, which
+ * 18.16 allows only without a default, so rows from before it read '' and must sum with new ones.
+ */
+export const storedRequestSource = (source: RequestSource): string => (source === VISITOR ? '' : source);
+const REQUEST_SOURCE_NAME = `if(request_source = '', ${str(VISITOR)}, request_source)`;
+
+/** Values as escaped literals (request sources as stored), time as `minute` (UInt32 epoch seconds). */
 const dialect: Dialect = {
-  value: (v) => (typeof v === 'number' ? int(v) : str(v)),
+  value: (v, column) =>
+    typeof v === 'number'
+      ? int(v)
+      : str(column === COLUMNS.requestSource ? storedRequestSource(v as RequestSource) : v),
   time: ({ from, to }) => [
     ...(from === undefined ? [] : [`minute >= ${int(Math.ceil(from / 1000))}`]),
     ...(to === undefined ? [] : [`toUInt64(minute) * 1000 < ${int(to)}`]),
@@ -57,7 +68,7 @@ const alias = (d: string) => (d === 'group' ? '`group`' : d);
 /** Requests and bytes per bucket and the query's dimensions, ordered by them. */
 export function aggregateSql(q: AggregateQuery): { sql: string; plan: AggregatePlan } {
   const plan = planAggregate(q, true);
-  const dims = plan.dimensions.map((d) => `${COLUMNS[d]} AS ${alias(d)}`);
+  const dims = plan.dimensions.map((d) => `${d === 'requestSource' ? REQUEST_SOURCE_NAME : COLUMNS[d]} AS ${alias(d)}`);
   const columns = ['minute', ...new Set(plan.dimensions.map((d) => COLUMNS[d])), 'requests', 'bytes'].join(', ');
   const keys = ['t', ...plan.dimensions.map(alias)].join(', ');
   const sql = `SELECT ${[`${bucket(plan)} AS t`, ...dims].join(', ')}, sum(requests) AS requests, sum(bytes) AS bytes

@@ -1,4 +1,5 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { VISITOR } from '../../model/request-source.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { judgeExisting } from '../idempotency.js';
 import { toAggregateRow } from '../plan.js';
@@ -242,6 +243,7 @@ class DuckDBBatch implements BatchWriter {
       a.appendVarchar(r.source);
       a.appendUBigInt(BigInt(r.requests));
       a.appendUBigInt(BigInt(r.bytes));
+      a.appendVarchar(r.requestSource ?? VISITOR);
       a.endRow();
     }
     a.flushSync();

@@ -23,7 +23,7 @@ function dialect(params: DuckDBValue[]): Dialect {
     return `$${params.length}`;
   };
   return {
-    value: add,
+    value: (v) => add(v),
     time: ({ from, to }) => [
       ...(from === undefined ? [] : [`minute_ms >= ${add(BigInt(from))}`]),
       ...(to === undefined ? [] : [`minute_ms < ${add(BigInt(to))}`]),
