@@ -29,8 +29,19 @@ export const LimitsSchema = Type.Object(
     }),
     concurrentIngests: Type.Integer({
       minimum: 1,
-      default: 4,
-      description: 'Push ingests processed at once: 503 with Retry-After beyond',
+      default: 32,
+      description:
+        'Push batches decoded and parsed at once (their commits wait in limits.commitQueue): 503 busy beyond',
+    }),
+    commitQueue: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description: 'Parsed push batches waiting for the store writer (group commit): 503 busy beyond',
+    }),
+    groupRows: Type.Integer({
+      minimum: 1,
+      default: 100_000,
+      description: 'Rollup rows written by one group commit of push batches at most',
     }),
     retryAfterSeconds: Type.Integer({ minimum: 1, default: 2, description: 'Retry-After sent with 503 busy' }),
     colosPerZoneDay: Type.Integer({

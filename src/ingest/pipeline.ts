@@ -50,6 +50,8 @@ export interface IngestOptions extends ParserOptions {
   maxRejectRatio?: number;
   /** Caps distinct zones, colos and hosts; default one guard per store with the default caps. */
   cardinality?: CardinalityGuard;
+  /** Where the batch is written; default a batch of the store itself (HTTP push: a group committer). */
+  batches?: Pick<Store, 'openBatch'>;
   /** A truncated or corrupt gzip stream fails the batch (TruncatedInputError) instead of keeping the lines before the break: for HTTP, where the client retries. */
   strictInput?: boolean;
 }
@@ -145,7 +147,7 @@ export async function ingest(
 
   const guard = options.cardinality ?? defaultGuard(store);
   const cardinality = guard.session();
-  const batch = await store.openBatch();
+  const batch = await (options.batches ?? store).openBatch();
   try {
     const write = async (parsed: RollupRow[]) => {
       const rows = parsed.length === 0 ? parsed : await cardinality.admit(parsed);

@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 import type { IngestResult } from '../ingest/pipeline.js';
 import { VISITOR } from '../model/request-source.js';
 import type { RollupRow } from '../rollup/rollup.js';
-import type { BatchWriter, Store } from '../stores/store.js';
+import type { BatchWriter, GroupedBatch, Store } from '../stores/store.js';
 import { RequestSeries } from './metric-labels.js';
 
 /** edgestat's Prometheus metrics, on a registry of their own (one per server). */
@@ -83,6 +83,9 @@ export class Metrics {
     return new Proxy(store, {
       get(target, prop, receiver) {
         if (prop === 'openBatch') return async () => timedBatch(await target.openBatch(), histogram);
+        // A group commit (push batches) is timed as one commit: it is one store transaction.
+        if (prop === 'commitGroup')
+          return (batches: GroupedBatch[]) => timed(histogram, 'commit', () => target.commitGroup(batches));
         const value = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -102,18 +105,19 @@ export class RequestTally extends Map<string, number> {
   }
 }
 
+async function timed<T>(histogram: Metrics['storeWriteSeconds'], op: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    histogram.observe({ op }, (performance.now() - started) / 1000);
+  }
+}
+
 function timedBatch(batch: BatchWriter, histogram: Metrics['storeWriteSeconds']): BatchWriter {
-  const timed = async <T>(op: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      histogram.observe({ op }, (performance.now() - started) / 1000);
-    }
-  };
   return {
-    append: (rows) => timed('append', () => batch.append(rows)),
-    commit: (record) => timed('commit', () => batch.commit(record)),
+    append: (rows) => timed(histogram, 'append', () => batch.append(rows)),
+    commit: (record) => timed(histogram, 'commit', () => batch.commit(record)),
     abort: () => batch.abort(),
   };
 }

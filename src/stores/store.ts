@@ -70,6 +70,15 @@ export interface BatchWriter {
   abort(): Promise<void>;
 }
 
+/** One batch of a group commit: its rows, whole, and the record its commit writes. */
+export interface GroupedBatch {
+  rows: RollupRow[];
+  record: CommitRecord;
+}
+
+/** One batch's answer in a group: its outcome, or the error that refused it alone (an IdempotencyConflictError). */
+export type GroupOutcome = CommitOutcome | Error;
+
 export const PLANS = ['free', 'pro', 'business', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 /** A zone nobody set a plan for: a self-hosted operator owns every feature until they say otherwise. */
@@ -113,6 +122,14 @@ export interface TokenRecord {
  */
 export interface RollupStore {
   openBatch(): Promise<BatchWriter>;
+  /**
+   * Commits several whole batches at once, each with the guarantees of a batch's `commit`, and
+   * answers per batch in their order: a key already committed (or committed earlier in the same
+   * group) is a duplicate or a conflict for that batch alone. Resolves only once every
+   * committed batch is durable. Throws (StoreUnavailableError...) when the group could not be
+   * written; then a store that writes the group as one transaction (DuckDB) kept none of it.
+   */
+  commitGroup(batches: readonly GroupedBatch[]): Promise<GroupOutcome[]>;
   /** Sums per bucket and dimensions, ordered by bucket then dimensions, at most `limit` rows. */
   aggregate(q: AggregateQuery): Promise<AggregateRow[]>;
   /** Total requests per bucket within zone, host, colo and request-source filters (status and group filters ignored). */

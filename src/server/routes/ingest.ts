@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Limits } from '../../config/config.js';
 import { CardinalityGuard } from '../../ingest/cardinality.js';
+import { CommitQueueFullError, GroupCommitter } from '../../ingest/group-commit.js';
 import {
   IdempotencyConflictError,
   type IngestResult,
@@ -67,6 +68,8 @@ class ZoneMismatchError extends ApiError {
 export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async (app, options) => {
   const { store, limits, metrics, bus, inFlight, bodies } = options;
   const cardinality = new CardinalityGuard(store, limits);
+  // Parsing runs per request; commits of many requests share one store transaction.
+  const committer = new GroupCommitter(store, limits);
   // The handler reads bodies itself, whatever their type, before they take an ingest slot.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -114,9 +117,14 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         : limits.decompressedBytes;
       const encoding = bodyEncoding(request.headers['content-encoding']);
       const chunks = await receivePush(request, reply, bodies, limits, metrics);
-      if (inFlight.size >= limits.concurrentIngests) {
+      if (committer.parsing >= limits.concurrentIngests || committer.queued >= limits.commitQueue) {
         metrics.batches.inc({ outcome: 'busy' });
-        throw busy(`${inFlight.size} ingests are running (limits.concurrentIngests)`, limits.retryAfterSeconds);
+        throw busy(
+          committer.parsing >= limits.concurrentIngests
+            ? `${committer.parsing} batches are being parsed (limits.concurrentIngests)`
+            : `${committer.queued} batches are waiting for the store (limits.commitQueue)`,
+          limits.retryAfterSeconds,
+        );
       }
       const input = decodeBody(chunks, encoding);
       const tally = new RequestTally();
@@ -144,6 +152,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             strictInput: true,
             workers: 1,
             cardinality,
+            batches: committer,
             onRows,
           }),
         );
@@ -214,6 +223,7 @@ function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiEr
   if (err instanceof UnknownFormatError || err instanceof UndetectedFormatError)
     return new ApiError('unknown_format', (err as Error).message, { param: 'format' });
   if (err instanceof IdempotencyConflictError) return new ApiError('idempotency_conflict', err.message);
+  if (err instanceof CommitQueueFullError) return busy(err.message, limits.retryAfterSeconds);
   if (err instanceof InputLimitError) {
     const which =
       maxInputBytes < limits.decompressedBytes

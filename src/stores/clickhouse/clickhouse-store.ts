@@ -1,4 +1,5 @@
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { commitEach } from '../group.js';
 import { toAggregateRow } from '../plan.js';
 import {
   type AggregateQuery,
@@ -6,6 +7,8 @@ import {
   type BatchWriter,
   DEFAULT_PLAN,
   type DistinctQuery,
+  type GroupedBatch,
+  type GroupOutcome,
   type IngestRecord,
   type Plan,
   type Store,
@@ -142,6 +145,14 @@ export class ClickHouseStore implements Store {
       ingestRecord: (key) => this.ingestRecord(key),
       afterCommit: () => this.afterCommit(),
     });
+  }
+
+  /**
+   * Batch by batch, each with its own INSERTs, markers and claim: ClickHouse 18.16 has no
+   * transaction that could make several keys durable or absent together.
+   */
+  commitGroup(batches: readonly GroupedBatch[]): Promise<GroupOutcome[]> {
+    return commitEach(this, batches);
   }
 
   async ingestRecord(key: string): Promise<IngestRecord | undefined> {

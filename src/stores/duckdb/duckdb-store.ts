@@ -11,6 +11,8 @@ import {
   type CommitRecord,
   DEFAULT_PLAN,
   type DistinctQuery,
+  type GroupedBatch,
+  type GroupOutcome,
   type IngestRecord,
   type Plan,
   type Store,
@@ -78,6 +80,78 @@ export class DuckDBStore implements Store {
     });
   }
 
+  /**
+   * The whole group in ONE transaction on one connection: per batch its key is checked (against
+   * the file and the group's earlier batches), its rows appended and its record inserted; then
+   * one COMMIT makes them all durable, or a failure keeps none. One fsync for many batches is
+   * what lets small pushes go fast.
+   */
+  commitGroup(batches: readonly GroupedBatch[]): Promise<GroupOutcome[]> {
+    return guarded(this.path, async () => {
+      try {
+        return await this.writeGroup(batches);
+      } catch (err) {
+        // Another writer (a file ingest) committed one of the keys meanwhile: once more, its record now decides.
+        if (!KEY_TAKEN.test((err as Error).message)) throw err;
+        return await this.writeGroup(batches);
+      }
+    });
+  }
+
+  private async writeGroup(batches: readonly GroupedBatch[]): Promise<GroupOutcome[]> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run('BEGIN TRANSACTION');
+      const keys = [...new Set(batches.map((b) => b.record.key))];
+      const known = new Map<string, IngestRecord>();
+      for (let i = 0; i < keys.length; i += RECORDS_PER_STATEMENT) {
+        const some = keys.slice(i, i + RECORDS_PER_STATEMENT);
+        const reader = await connection.runAndReadAll(
+          `${INGEST_COLUMNS} WHERE key IN (${some.map((_, j) => `$${j + 1}`).join(', ')})`,
+          some,
+        );
+        for (const record of reader.getRowObjectsJS().map(toIngestRecord)) known.set(record.key, record);
+      }
+      const outcomes: GroupOutcome[] = [];
+      const fresh: DuckDBValue[][] = [];
+      const appender = await connection.createAppender('rollup_minute');
+      const at = Date.now();
+      for (const { rows, record } of batches) {
+        const existing = known.get(record.key);
+        if (existing) {
+          try {
+            outcomes.push(judgeExisting(existing, record));
+          } catch (err) {
+            outcomes.push(err as Error);
+          }
+          continue;
+        }
+        appendRollupRows(appender, rows);
+        const contentHash = record.contentHash ?? '';
+        known.set(record.key, { ...record, at, contentHash });
+        fresh.push([record.key, record.hint, record.source, at, record.accepted, record.rejected, contentHash]);
+        outcomes.push('committed');
+      }
+      appender.closeSync();
+      for (let i = 0; i < fresh.length; i += RECORDS_PER_STATEMENT) {
+        const some = fresh.slice(i, i + RECORDS_PER_STATEMENT);
+        const values = some.map((_, j) => `(${[1, 2, 3, 4, 5, 6, 7].map((c) => `$${j * 7 + c}`).join(', ')})`);
+        await connection.run(`INSERT INTO ingests VALUES ${values.join(', ')}`, some.flat());
+      }
+      await connection.run('COMMIT');
+      return outcomes;
+    } catch (err) {
+      try {
+        await connection.run('ROLLBACK');
+      } catch {
+        // Already rolled back by DuckDB after a failed statement.
+      }
+      throw err;
+    } finally {
+      connection.closeSync();
+    }
+  }
+
   /** A read on the shared connection; a full disk or failed file is StoreUnavailableError. */
   private read(sql: string, params?: DuckDBValue[]) {
     return guarded(this.path, () => this.reader.runAndReadAll(sql, params));
@@ -97,20 +171,8 @@ export class DuckDBStore implements Store {
   }
 
   private async ingestRows(where: string, params: DuckDBValue[]): Promise<IngestRecord[]> {
-    const reader = await this.read(
-      `SELECT key, hint, source, at_ms, accepted::DOUBLE AS accepted, rejected::DOUBLE AS rejected, coalesce(content_hash, '') AS content_hash
-       FROM ingests WHERE ${where}`,
-      params,
-    );
-    return reader.getRowObjectsJS().map((r) => ({
-      key: String(r.key),
-      hint: String(r.hint),
-      source: String(r.source),
-      at: Number(r.at_ms),
-      accepted: Number(r.accepted),
-      rejected: Number(r.rejected),
-      contentHash: String(r.content_hash),
-    }));
+    const reader = await this.read(`${INGEST_COLUMNS} WHERE ${where}`, params);
+    return reader.getRowObjectsJS().map(toIngestRecord);
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateRow[]> {
@@ -210,6 +272,45 @@ export class DuckDBStore implements Store {
   }
 }
 
+/** A commit lost on the ingests primary key to a concurrent commit of the same key. */
+const KEY_TAKEN = /primary key|unique|conflict/i;
+/** Keys looked up, or records inserted, per statement of a group commit (parameters per statement stay bounded). */
+const RECORDS_PER_STATEMENT = 100;
+const INGEST_COLUMNS = `SELECT key, hint, source, at_ms, accepted::DOUBLE AS accepted, rejected::DOUBLE AS rejected,
+  coalesce(content_hash, '') AS content_hash FROM ingests`;
+
+function toIngestRecord(r: Record<string, unknown>): IngestRecord {
+  return {
+    key: String(r.key),
+    hint: String(r.hint),
+    source: String(r.source),
+    at: Number(r.at_ms),
+    accepted: Number(r.accepted),
+    rejected: Number(r.rejected),
+    contentHash: String(r.content_hash),
+  };
+}
+
+/** Rollup rows onto an appender of rollup_minute, in its column order. */
+function appendRollupRows(a: DuckDBAppender, rows: RollupRow[]): void {
+  for (const r of rows) {
+    a.appendBigInt(BigInt(r.minute));
+    a.appendVarchar(r.zone);
+    a.appendVarchar(r.host);
+    a.appendVarchar(r.colo);
+    a.appendUSmallInt(r.edgeStatus);
+    a.appendUSmallInt(r.status);
+    a.appendUSmallInt(r.originStatus);
+    a.appendVarchar(r.group);
+    a.appendVarchar(r.source);
+    a.appendUBigInt(BigInt(r.requests));
+    a.appendUBigInt(BigInt(r.bytes));
+    a.appendVarchar(r.requestSource ?? VISITOR);
+    a.endRow();
+  }
+  a.flushSync();
+}
+
 /** One ingest as one DuckDB transaction: rows go through an appender, the ingest key is the commit's guard. */
 class DuckDBBatch implements BatchWriter {
   constructor(
@@ -223,30 +324,10 @@ class DuckDBBatch implements BatchWriter {
 
   async append(rows: RollupRow[]): Promise<void> {
     try {
-      this.appendRows(rows);
+      appendRollupRows(this.appender, rows);
     } catch (err) {
       throw storeFault(err, this.store.path);
     }
-  }
-
-  private appendRows(rows: RollupRow[]): void {
-    const a = this.appender;
-    for (const r of rows) {
-      a.appendBigInt(BigInt(r.minute));
-      a.appendVarchar(r.zone);
-      a.appendVarchar(r.host);
-      a.appendVarchar(r.colo);
-      a.appendUSmallInt(r.edgeStatus);
-      a.appendUSmallInt(r.status);
-      a.appendUSmallInt(r.originStatus);
-      a.appendVarchar(r.group);
-      a.appendVarchar(r.source);
-      a.appendUBigInt(BigInt(r.requests));
-      a.appendUBigInt(BigInt(r.bytes));
-      a.appendVarchar(r.requestSource ?? VISITOR);
-      a.endRow();
-    }
-    a.flushSync();
   }
 
   async commit(record: CommitRecord): Promise<CommitOutcome> {
@@ -272,7 +353,7 @@ class DuckDBBatch implements BatchWriter {
     } catch (err) {
       await this.abort();
       // A concurrent commit of the same key loses on the primary key: the winner's record decides.
-      if (!/primary key|unique|conflict/i.test((err as Error).message)) throw storeFault(err, this.store.path);
+      if (!KEY_TAKEN.test((err as Error).message)) throw storeFault(err, this.store.path);
       existing = await this.store.ingestRecord(record.key);
       if (!existing) throw storeFault(err, this.store.path);
     }
