@@ -249,6 +249,46 @@ export function storeContract(options: {
       await answers({ zone: 'shop.test', from: END - HOUR, to: END, bucket: '1m', by: ['status'] });
     });
 
+    it('commits a group of batches, answering each: a key earlier in the group or committed before is a duplicate or a conflict for that batch alone', async () => {
+      const zone = 'group.test';
+      const rows = (status: number, requests: number): RollupRow[] => [
+        { ...batches[1][0], zone, host: zone, status, edgeStatus: status, originStatus: status, requests },
+      ];
+      const record = (key: string, contentHash: string) => ({
+        key,
+        hint: '',
+        source: 'http',
+        accepted: 1,
+        rejected: 0,
+        contentHash,
+      });
+      assert.deepEqual(await store.commitGroup([{ rows: rows(200, 1), record: record('g-0', 'sha256:a') }]), [
+        'committed',
+      ]);
+      const outcomes = await store.commitGroup([
+        { rows: rows(200, 10), record: record('g-1', 'sha256:b') },
+        { rows: rows(404, 100), record: record('g-0', 'sha256:a') },
+        { rows: rows(500, 1000), record: record('g-0', 'sha256:other') },
+        { rows: rows(200, 10_000), record: record('g-2', 'sha256:c') },
+        { rows: rows(200, 10), record: record('g-1', 'sha256:b') },
+        { rows: rows(503, 100_000), record: record('g-2', 'sha256:not-c') },
+        { rows: [], record: record('g-empty', 'sha256:e') },
+      ]);
+      assert.deepEqual(outcomes.slice(0, 2), ['committed', 'duplicate']);
+      assert.ok(outcomes[2] instanceof IdempotencyConflictError, String(outcomes[2]));
+      assert.deepEqual(outcomes.slice(3, 5), ['committed', 'duplicate']);
+      assert.ok(outcomes[5] instanceof IdempotencyConflictError, String(outcomes[5]));
+      assert.equal(outcomes[6], 'committed');
+      await options.settle?.(store);
+      const q = { zone, from: END - 2 * DAY, to: END, bucket: '1d' as const, by: ['status'] as Dimension[] };
+      assert.deepEqual(
+        (await runQuery(store, q)).rows.map((r) => [r.status, r.requests]),
+        [[200, 10_011]],
+      );
+      for (const key of ['g-0', 'g-1', 'g-2', 'g-empty']) assert.ok(await store.ingestRecord(key), key);
+      assert.equal((await store.ingestRecord('g-2'))?.contentHash, 'sha256:c');
+    });
+
     it('keeps ingest records by key and by hint', async () => {
       const started = Date.now();
       const batch = await store.openBatch();
