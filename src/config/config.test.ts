@@ -11,7 +11,7 @@ describe('serve config', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 8080);
     assert.equal(config.limits.bodyBytes, 100 * 1024 * 1024);
-    assert.equal(config.limits.concurrentIngests, 32);
+    assert.equal(config.limits.concurrentIngests, 4);
     assert.equal(config.metricsPublic, false);
   });
 

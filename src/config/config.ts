@@ -29,14 +29,13 @@ export const LimitsSchema = Type.Object(
     }),
     concurrentIngests: Type.Integer({
       minimum: 1,
-      default: 32,
-      description:
-        'Push batches decoded and parsed at once (their commits wait in limits.commitQueue): 503 busy beyond',
+      default: 4,
+      description: 'Push batches decoded and parsed at once; more wait (within limits.commitQueue)',
     }),
     commitQueue: Type.Integer({
       minimum: 1,
-      default: 1000,
-      description: 'Parsed push batches waiting for the store writer (group commit): 503 busy beyond',
+      default: 200,
+      description: 'Push batches waiting for a parsing slot or the store writer (group commit): 503 busy beyond',
     }),
     groupRows: Type.Integer({
       minimum: 1,
@@ -61,7 +60,7 @@ export const LimitsSchema = Type.Object(
     }),
     concurrentBodies: Type.Integer({
       minimum: 1,
-      default: 64,
+      default: 256,
       description: 'Push bodies held at once (being received or ingested): 503 busy beyond',
     }),
     bufferedBytes: Type.Integer({

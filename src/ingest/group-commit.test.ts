@@ -6,7 +6,7 @@ import { IdempotencyConflictError } from '../stores/idempotency.js';
 import { type CommitOutcome, type GroupedBatch, StoreUnavailableError } from '../stores/store.js';
 import { tempDir } from '../testing/paths.js';
 import { distinctColoRows } from '../testing/rows.js';
-import { CommitQueueFullError, GroupCommitter } from './group-commit.js';
+import { GroupCommitter } from './group-commit.js';
 
 const ZONE = 'group.test';
 const MINUTE = Date.UTC(2026, 10, 24, 10, 0);
@@ -60,7 +60,7 @@ describe('group commit on DuckDB', () => {
 
   it('commits 100 concurrent batches in few transactions, the first at once, each answered committed', async () => {
     groups = [];
-    const committer = new GroupCommitter(counted, { groupRows: 100_000, commitQueue: 1000 });
+    const committer = new GroupCommitter(counted, { groupRows: 100_000, concurrentIngests: 1000 });
     const before = await total();
     const outcomes = await Promise.all(
       Array.from({ length: 100 }, (_, i) => push(committer, grouped(`many-${i}`, 20))),
@@ -80,7 +80,7 @@ describe('group commit on DuckDB', () => {
 
   it('answers a conflict or a duplicate inside a group for that batch alone', async () => {
     groups = [];
-    const committer = new GroupCommitter(counted, { groupRows: 100_000, commitQueue: 1000 });
+    const committer = new GroupCommitter(counted, { groupRows: 100_000, concurrentIngests: 1000 });
     assert.equal(await push(committer, grouped('kept', 3)), 'committed');
     const before = await total();
     const answers = await Promise.allSettled([
@@ -106,7 +106,7 @@ describe('group commit on DuckDB', () => {
 
   it('fails every batch of a group whose transaction fails, keeps none of it, and commits their retries', async () => {
     groups = [];
-    const committer = new GroupCommitter(counted, { groupRows: 100_000, commitQueue: 1000 });
+    const committer = new GroupCommitter(counted, { groupRows: 100_000, concurrentIngests: 1000 });
     const before = await total();
     const broken = grouped('broken', 1);
     // A value the column cannot hold: the store refuses the whole transaction.
@@ -132,20 +132,39 @@ describe('group commit on DuckDB', () => {
     assert.equal((await total()) - before, 6);
   });
 
-  it('bounds a group by limits.groupRows and the queue by limits.commitQueue', async () => {
+  it('bounds a group by limits.groupRows', async () => {
     groups = [];
-    const committer = new GroupCommitter(counted, { groupRows: 5, commitQueue: 3 });
-    const answers = await Promise.allSettled(
-      ['r0', 'r1', 'r2', 'r3', 'r4'].map((key) => push(committer, grouped(key, 2))),
-    );
-    // r0 goes at once; r1..r3 wait (the queue holds 3) and go two by two (4 rows of at most 5); r4 is refused.
-    assert.deepEqual(groups, [1, 2, 1]);
-    assert.deepEqual(
-      answers.slice(0, 4).map((a) => a.status),
-      ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'],
-    );
-    assert.equal(answers[4].status, 'rejected');
-    assert.ok((answers[4] as PromiseRejectedResult).reason instanceof CommitQueueFullError);
-    assert.equal(committer.parsing, 0);
+    const committer = new GroupCommitter(counted, { groupRows: 5, concurrentIngests: 100 });
+    const answers = await Promise.all(['r0', 'r1', 'r2', 'r3', 'r4'].map((key) => push(committer, grouped(key, 2))));
+    // r0 goes at once; r1..r4 wait and go two by two (4 rows of at most 5).
+    assert.deepEqual(groups, [1, 2, 2]);
+    assert.deepEqual(new Set(answers), new Set(['committed']));
+  });
+
+  it('parses limits.concurrentIngests batches at once; the others wait for a slot, first come first served', async () => {
+    const committer = new GroupCommitter(counted, { groupRows: 100_000, concurrentIngests: 2 });
+    const a = await committer.openBatch();
+    const b = await committer.openBatch();
+    const order: string[] = [];
+    const c = committer.openBatch().then((w) => {
+      order.push('c');
+      return w;
+    });
+    const d = committer.openBatch().then((w) => {
+      order.push('d');
+      return w;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual([committer.parsing, committer.queued, order], [2, 2, []]);
+    await a.abort();
+    await a.abort();
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual([committer.parsing, committer.queued, order], [2, 1, ['c']]);
+    await b.append(grouped('slot-b', 1).rows);
+    assert.equal(await b.commit(grouped('slot-b', 1).record), 'committed');
+    assert.deepEqual(order, ['c', 'd']);
+    await (await c).abort();
+    await (await d).abort();
+    assert.deepEqual([committer.parsing, committer.queued], [0, 0]);
   });
 });

@@ -9,16 +9,11 @@ import type {
 } from '../stores/store.js';
 import { StoreUnavailableError } from '../stores/store.js';
 
-/** The commit queue is full: the batch was not queued and nothing of it was written; retry later. */
-export class CommitQueueFullError extends Error {
-  override readonly name = 'CommitQueueFullError';
-}
-
 export interface GroupCommitLimits {
+  /** Batches decoded and parsed at once; more wait for a slot (their bodies are held already). */
+  concurrentIngests: number;
   /** Rollup rows written by one group commit at most (a batch with more still goes, alone). */
   groupRows: number;
-  /** Batches waiting for the store writer at most: past it a commit is refused with CommitQueueFullError. */
-  commitQueue: number;
 }
 
 interface Waiting {
@@ -39,6 +34,8 @@ export class GroupCommitter {
   private writing = false;
   /** Batches opened and not yet committed or aborted: the ones being decoded and parsed. */
   private open = 0;
+  /** Batches waiting for a parsing slot, first come first served. */
+  private readonly slotWaiters: Array<() => void> = [];
 
   constructor(
     private readonly store: Pick<RollupStore, 'commitGroup'>,
@@ -50,24 +47,34 @@ export class GroupCommitter {
     return this.open;
   }
 
-  /** Batches waiting for the store writer (not counting the group being written). */
+  /**
+   * Batches waiting: for a parsing slot, or for the store writer (not counting the group being
+   * written). Callers refuse new batches past their bound (the push route: limits.commitQueue);
+   * then at most that many plus concurrentIngests ever wait.
+   */
   get queued(): number {
-    return this.queue.length;
+    return this.slotWaiters.length + this.queue.length;
   }
 
-  /** A batch that holds its rows in memory and joins a group at `commit`. */
+  /**
+   * A batch that holds its rows in memory and joins a group at `commit`; it takes one of
+   * limits.concurrentIngests parsing slots (waiting for one) until it commits or aborts.
+   */
   async openBatch(): Promise<BatchWriter> {
-    this.open++;
-    return new GroupedBatchWriter(this, () => this.open--);
+    if (this.open >= this.limits.concurrentIngests) await new Promise<void>((go) => this.slotWaiters.push(go));
+    else this.open++;
+    return new GroupedBatchWriter(this, () => this.releaseSlot());
+  }
+
+  /** Hands a finished batch's parsing slot to the next waiting batch, or frees it. */
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next();
+    else this.open--;
   }
 
   /** Queues one whole batch for the next group; resolves once the group holding it has committed. */
   commit(batch: GroupedBatch): Promise<CommitOutcome> {
-    if (this.queue.length >= this.limits.commitQueue) {
-      return Promise.reject(
-        new CommitQueueFullError(`${this.queue.length} batches are waiting for the store (limits.commitQueue)`),
-      );
-    }
     return new Promise<CommitOutcome>((resolve, reject) => {
       this.queue.push({ batch, resolve, reject });
       void this.write();

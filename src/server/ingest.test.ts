@@ -204,22 +204,25 @@ describe('push ingest', () => {
 });
 
 describe('push ingest concurrency', () => {
-  it('answers 503 with Retry-After when limits.concurrentIngests are running', async () => {
-    const t = await testApp({ limits: { concurrentIngests: 1, retryAfterSeconds: 3 } });
+  it('parses limits.concurrentIngests batches at once, queues the next, and answers 503 with Retry-After past limits.commitQueue', async () => {
+    const t = await testApp({ limits: { concurrentIngests: 1, commitQueue: 1, retryAfterSeconds: 3 } });
     try {
-      // A batch large enough to be still ingesting while a second push arrives.
+      // A batch large enough to be still parsing while more pushes arrive.
       const large = push(t, gzipSync(batch(100_000)), { 'content-encoding': 'gzip' });
       while (t.inFlight.size < 1) await new Promise((r) => setTimeout(r, 1));
+      const waiting = push(t, batch(1, 100_400_000));
+      while (t.inFlight.size < 2) await new Promise((r) => setTimeout(r, 1));
       const busy = await push(t, batch(1, 100_500_000));
-      assert.equal(t.inFlight.size, 1, 'the large batch was still ingesting');
+      assert.equal(t.inFlight.size, 2, 'the large batch was still parsing, the second waiting');
       assert.equal(busy.statusCode, 503);
       assert.equal(busy.headers['retry-after'], '3');
       assert.equal(busy.json().error.code, 'busy');
-      assert.match(busy.json().error.message, /limits\.concurrentIngests/);
+      assert.match(busy.json().error.message, /limits\.commitQueue/);
       assert.equal((await large).json().accepted, 100_000);
+      assert.equal((await waiting).json().accepted, 1);
       assert.equal((await push(t, batch(1, 100_500_000))).json().accepted, 1);
       const all = await t.app.inject(`/api/v1/zones/${ZONE}/summary?from=2026-11-24T00:00:00Z&to=2026-11-26T00:00:00Z`);
-      assert.equal(all.json().requests, 100_001);
+      assert.equal(all.json().requests, 100_002);
     } finally {
       await t.destroy();
     }

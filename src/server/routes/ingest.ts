@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { Limits } from '../../config/config.js';
 import { CardinalityGuard } from '../../ingest/cardinality.js';
-import { CommitQueueFullError, GroupCommitter } from '../../ingest/group-commit.js';
+import { GroupCommitter } from '../../ingest/group-commit.js';
 import {
   IdempotencyConflictError,
   type IngestResult,
@@ -117,12 +117,10 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         : limits.decompressedBytes;
       const encoding = bodyEncoding(request.headers['content-encoding']);
       const chunks = await receivePush(request, reply, bodies, limits, metrics);
-      if (committer.parsing >= limits.concurrentIngests || committer.queued >= limits.commitQueue) {
+      if (committer.queued >= limits.commitQueue) {
         metrics.batches.inc({ outcome: 'busy' });
         throw busy(
-          committer.parsing >= limits.concurrentIngests
-            ? `${committer.parsing} batches are being parsed (limits.concurrentIngests)`
-            : `${committer.queued} batches are waiting for the store (limits.commitQueue)`,
+          `${committer.queued} batches are waiting to be parsed or committed (limits.commitQueue)`,
           limits.retryAfterSeconds,
         );
       }
@@ -223,7 +221,6 @@ function ingestError(err: unknown, maxInputBytes: number, limits: Limits): ApiEr
   if (err instanceof UnknownFormatError || err instanceof UndetectedFormatError)
     return new ApiError('unknown_format', (err as Error).message, { param: 'format' });
   if (err instanceof IdempotencyConflictError) return new ApiError('idempotency_conflict', err.message);
-  if (err instanceof CommitQueueFullError) return busy(err.message, limits.retryAfterSeconds);
   if (err instanceof InputLimitError) {
     const which =
       maxInputBytes < limits.decompressedBytes
