@@ -251,6 +251,77 @@ describe('edgestat serve (a real process)', () => {
     }
   });
 
+  it('loses no acknowledged batch to SIGKILL while 60 agents push small batches (group commit), exactly once after retries', async () => {
+    const db = join(tempDir(), 'fleet-kill.duckdb');
+    const AGENTS = 60;
+    const PER_AGENT = 5;
+    const BATCHES = AGENTS * PER_AGENT;
+    const LINES = 200; // one line every 300 ms: batch b fills minute b exactly
+    const t0 = Date.UTC(2026, 10, 24, 0, 0);
+    const bodies = Array.from({ length: BATCHES }, (_, b) =>
+      gzipSync(
+        Array.from({ length: LINES }, (_, i) =>
+          cfLine({ ts: t0 + b * 60_000 + i * 300, status: [200, 404, 503, 200][i % 4] }),
+        ).join('\n'),
+      ),
+    );
+    const acked = new Set<number>();
+    let server = await serve(db);
+    let killed = false;
+    const send = async (b: number, base: string) => {
+      const res = await fetch(`${base}/api/v1/zones/${ZONE}/logs?format=cloudflare`, {
+        method: 'POST',
+        body: bodies[b],
+        headers: { 'idempotency-key': `fleet-${b}`, 'content-encoding': 'gzip' },
+      });
+      if (res.status !== 200) throw new Error(`status ${res.status}`);
+      await res.json();
+      acked.add(b);
+    };
+    // Every agent pushes its batches one after another; the server dies under them mid-stream.
+    const agent = async (a: number) => {
+      for (let i = 0; i < PER_AGENT; i++) {
+        if (!killed && acked.size >= BATCHES / 3) {
+          killed = true;
+          server.child.kill('SIGKILL');
+        }
+        await send(a * PER_AGENT + i, server.base).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: AGENTS }, (_, a) => agent(a)));
+    assert.ok(killed, 'the server was killed mid-stream');
+    const ackedBeforeKill = acked.size;
+    assert.ok(ackedBeforeKill < BATCHES, `${ackedBeforeKill} acknowledged before the kill`);
+    await server.exited;
+
+    server = await serve(db);
+    try {
+      const minuteTotals = new Map<number, number>();
+      const res = await fetch(
+        `${server.base}/api/v1/zones/${ZONE}/status-codes?from=${t0}&to=${t0 + BATCHES * 60_000}&bucket=1m`,
+      );
+      for (const row of (await res.json()).rows as Array<{ t: string; requests: number }>) {
+        const b = (Date.parse(row.t) - t0) / 60_000;
+        minuteTotals.set(b, (minuteTotals.get(b) ?? 0) + row.requests);
+      }
+      for (let b = 0; b < BATCHES; b++) {
+        const stored = minuteTotals.get(b) ?? 0;
+        if (acked.has(b)) assert.equal(stored, LINES, `acknowledged batch ${b} survived`);
+        else assert.ok(stored === 0 || stored === LINES, `batch ${b} is whole or absent, not ${stored}`);
+      }
+      // The agents retry what was not acknowledged, all at once.
+      await Promise.all(
+        Array.from({ length: BATCHES }, (_, b) => b)
+          .filter((b) => !acked.has(b))
+          .map((b) => send(b, server.base)),
+      );
+      assert.equal(acked.size, BATCHES);
+      assert.equal(await totalRequests(server.base), BATCHES * LINES);
+    } finally {
+      assert.equal(await stop(server), 0);
+    }
+  });
+
   it('finishes an in-flight batch on SIGTERM before it exits', async () => {
     const db = join(tempDir(), 'term.duckdb');
     const server = await serve(db);
