@@ -98,6 +98,17 @@ ${rows.join('\n')}`,
     this.sections.push(`## ${title}\n\n${text}`);
   }
 
+  /** Many agents, small batches: what group commit is for. */
+  fleet(runs: HttpPushResult[]): void {
+    const rows = runs.map(
+      (r) =>
+        `| ${r.store} | ${r.senders} | ${n(r.batchLines)} | ${n(r.batches)} | ${r.failed} | **${n(r.batchesPerSecond)}** | ${n(r.linesPerSecond)} | ${r.latencyMs.p50} ms | ${r.latencyMs.p99} ms |`,
+    );
+    this.sections.push(
+      `## Push ingest by a fleet of agents\n\nConcurrent agents pushing small gzip Logpush batches to a real \`edgestat serve\`, each answered only once durable (group commit: the batches waiting share one store transaction). Goal: ≥ 500 batches/s, p99 ≤ 100 ms.\n\n| store | agents | lines/batch | batches | failed | batches/s | lines/s | p50 | p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n${rows.join('\n')}`,
+    );
+  }
+
   push(r: HttpPushResult, fileRate?: number): void {
     this.sections.push(
       `## Push ingest over HTTP\n\n${r.senders} concurrent senders, gzip Logpush batches of ${n(r.batchLines)} lines (${kB(r.gzipBytesPerBatch)} each) to a real \`edgestat serve\`, each answered only once durable: ${n(r.batches)} batches, ${r.failed} failed, **${n(r.linesPerSecond)} lines/s** committed, latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms.${fileRate ? ` That is ${ratio(r.linesPerSecond, fileRate)} the file ingest rate above.` : ''}`,

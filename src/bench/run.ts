@@ -3,8 +3,9 @@
  * the same files in the same run (DuckDB, GoAccess), then writes bench/RESULTS.md.
  * Options: --lines N (default 1,000,000), --stdin-repeat N (passes over the file piped into
  * `ingest -`, default 4), --huge[=GB] (stream that much instead, default 10 passes), --only
- * case,... (cloudflare, nginx, stdin, query, clickhouse, push, formats, dashboard, cardinality,
- * cli), --colos N (distinct data centers of `cardinality`, default 100,000), --out FILE.
+ * case,... (cloudflare, nginx, stdin, query, clickhouse, push, fleet, formats, dashboard, cardinality,
+ * cli), --colos N (distinct data centers of `cardinality`, default 100,000), --fleet-seconds N
+ * (load of `fleet`, default 15), --out FILE.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ const CASES = [
   'query',
   'clickhouse',
   'push',
+  'fleet',
   'formats',
   'dashboard',
   'cardinality',
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '1000000' },
     colos: { type: 'string', default: '100000' },
     'stdin-repeat': { type: 'string', default: '4' },
+    'fleet-seconds': { type: 'string', default: '15' },
     only: { type: 'string' },
     out: { type: 'string', default: join(repoRoot, 'bench', 'RESULTS.md') },
   },
@@ -127,6 +130,22 @@ try {
   if (only.has('push')) {
     log('push: gzip Logpush batches over HTTP, 4 senders');
     report.push(await httpPush({ senders: 4, batchLines: 5000, durationSeconds: 15 }), cloudflareRate);
+  }
+  if (only.has('fleet')) {
+    log('fleet: 100 agents pushing gzip batches of 200 lines (group commit)');
+    const fleet = { senders: 100, batchLines: 200, durationSeconds: Number(values['fleet-seconds']) };
+    const runs = [await httpPush(fleet)];
+    const missing = clickhouseMissing();
+    if (missing) report.note('Fleet push on ClickHouse', `not measured: ${missing}`);
+    else {
+      const clickhouse = await startClickHouse();
+      try {
+        runs.push(await httpPush({ ...fleet, store: clickhouse.storeUrl() }));
+      } finally {
+        await clickhouse.stop();
+      }
+    }
+    report.fleet(runs);
   }
   if (only.has('formats')) {
     log('formats: parse and single-thread ingest per edge format');

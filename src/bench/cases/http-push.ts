@@ -33,6 +33,8 @@ export interface HttpPushOptions {
   batchLines?: number;
   /** Seconds of load. */
   durationSeconds?: number;
+  /** Store URL for the server (a ClickHouse database); default a fresh DuckDB file. */
+  store?: string;
 }
 
 export interface HttpPushResult {
@@ -41,7 +43,11 @@ export interface HttpPushResult {
   batchLines: number;
   gzipBytesPerBatch: number;
   batches: number;
+  /** Batches acknowledged (200) per second. */
+  batchesPerSecond: number;
   failed: number;
+  /** The server's store: `duckdb` or `clickhouse`. */
+  store: string;
   /** Lines committed per second, counted by the store after the run. */
   linesPerSecond: number;
   latencyMs: { p50: number; p99: number };
@@ -87,14 +93,20 @@ export async function waitHealthy(base: string, child: ChildProcess): Promise<vo
   throw new Error('edgestat serve did not start');
 }
 
-/** A real `edgestat serve` on a DuckDB file, once it answers /healthz; `stop` ends it. */
+/** A real `edgestat serve` on a DuckDB file (or a clickhouse:// store URL), once it answers /healthz; `stop` ends it. */
 export async function startServe(
   db: string,
 ): Promise<{ child: ChildProcess; base: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(repoRoot, 'dist/cli/main.js'), 'serve', '--db', db, '--port', String(port)],
+    [
+      join(repoRoot, 'dist/cli/main.js'),
+      'serve',
+      ...(db.includes('://') ? ['--store', db] : ['--db', db]),
+      '--port',
+      String(port),
+    ],
     { env: { ...process.env, EDGESTAT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const stop = async () => {
@@ -122,7 +134,7 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
   const durationSeconds = options.durationSeconds ?? 15;
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const dir = tempDir('edgestat-bench-push-');
-  const { base, stop } = await startServe(join(dir, 'push.duckdb'));
+  const { base, stop } = await startServe(options.store ?? join(dir, 'push.duckdb'));
   try {
     const body = logpushBatch(batchLines);
     let sequence = 0;
@@ -149,10 +161,12 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
     const stored = (await summary.json()).requests as number;
     return {
       name: 'http-push',
+      store: options.store?.includes('://') ? 'clickhouse' : 'duckdb',
       senders,
       batchLines,
       gzipBytesPerBatch: body.length,
       batches: result['2xx'],
+      batchesPerSecond: Math.round(result['2xx'] / result.duration),
       failed: result.non2xx + result.errors,
       linesPerSecond: Math.round(stored / result.duration),
       latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
