@@ -132,6 +132,7 @@ export class DuckDBStore implements Store {
         fresh.push([record.key, record.hint, record.source, at, record.accepted, record.rejected, contentHash]);
         outcomes.push('committed');
       }
+      // One flush for the whole group: each flush blocks this thread, per batch it was most of the commit.
       appender.closeSync();
       for (let i = 0; i < fresh.length; i += RECORDS_PER_STATEMENT) {
         const some = fresh.slice(i, i + RECORDS_PER_STATEMENT);
@@ -291,7 +292,7 @@ function toIngestRecord(r: Record<string, unknown>): IngestRecord {
   };
 }
 
-/** Rollup rows onto an appender of rollup_minute, in its column order. */
+/** Rollup rows onto an appender of rollup_minute, in its column order (the caller flushes: a flush blocks the thread). */
 function appendRollupRows(a: DuckDBAppender, rows: RollupRow[]): void {
   for (const r of rows) {
     a.appendBigInt(BigInt(r.minute));
@@ -308,7 +309,6 @@ function appendRollupRows(a: DuckDBAppender, rows: RollupRow[]): void {
     a.appendVarchar(r.requestSource ?? VISITOR);
     a.endRow();
   }
-  a.flushSync();
 }
 
 /** One ingest as one DuckDB transaction: rows go through an appender, the ingest key is the commit's guard. */
@@ -325,6 +325,7 @@ class DuckDBBatch implements BatchWriter {
   async append(rows: RollupRow[]): Promise<void> {
     try {
       appendRollupRows(this.appender, rows);
+      this.appender.flushSync();
     } catch (err) {
       throw storeFault(err, this.store.path);
     }
