@@ -10,6 +10,7 @@ import { freePort } from '../../testing/ports.js';
 type Autocannon = (options: {
   url: string;
   connections: number;
+  overallRate?: number;
   duration: number;
   requests: Array<{
     method: string;
@@ -33,6 +34,8 @@ export interface HttpPushOptions {
   batchLines?: number;
   /** Seconds of load. */
   durationSeconds?: number;
+  /** Batches per second offered by all senders together (open load); default as fast as answers come. */
+  rate?: number;
   /** Store URL for the server (a ClickHouse database); default a fresh DuckDB file. */
   store?: string;
 }
@@ -48,6 +51,8 @@ export interface HttpPushResult {
   failed: number;
   /** The server's store: `duckdb` or `clickhouse`. */
   store: string;
+  /** The offered rate (batches/s), when the load was paced. */
+  rate?: number;
   /** Lines committed per second, counted by the store after the run. */
   linesPerSecond: number;
   latencyMs: { p50: number; p99: number };
@@ -141,6 +146,7 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
     const result = await autocannon({
       url: base,
       connections: senders,
+      ...(options.rate ? { overallRate: options.rate } : {}),
       duration: durationSeconds,
       requests: [
         {
@@ -163,6 +169,7 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
       name: 'http-push',
       store: options.store?.includes('://') ? 'clickhouse' : 'duckdb',
       senders,
+      rate: options.rate,
       batchLines,
       gzipBytesPerBatch: body.length,
       batches: result['2xx'],
