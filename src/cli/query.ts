@@ -1,7 +1,8 @@
+import { once } from 'node:events';
 import type { Command } from 'commander';
-import { answerToCsv } from '../query/csv.js';
+import { answerCsv, answerToCsv } from '../query/csv.js';
 import { toStatusQuery } from '../query/params.js';
-import { runQuery } from '../query/run.js';
+import { answerJson, runQuery, streamQuery } from '../query/run.js';
 import type { QueryAnswer } from '../query/spec.js';
 import { queryServer } from './query-remote.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
@@ -48,16 +49,38 @@ export function registerQuery(program: Command): void {
       .option('--token <token>', 'with --server: an analytics:read token (env EDGESTAT_TOKEN)'),
   ).action(async (flags: QueryFlags) => {
     if (flags.json && flags.csv) throw new Error('give either --json or --csv, not both');
+    // JSON and CSV from the store stream to stdout as they are read; a table needs every row first.
+    if (!flags.server && (flags.json || flags.csv)) return streamStore(flags, flags.json ? 'json' : 'csv');
     const answer = flags.server ? await askServer(flags.server, flags) : await readStore(flags);
-    if (answer.truncated) {
-      process.stderr.write(
-        `warning: only the first ${answer.limit} rows: narrow the range, take a larger bucket or filter\n`,
-      );
-    }
+    warnIfCut(answer);
     if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
     else if (flags.csv) process.stdout.write(answerToCsv(answer));
     else process.stdout.write(`${readable(answer)}\n`);
   });
+}
+
+function warnIfCut(cut: { truncated?: true; limit?: number } | undefined): void {
+  if (cut?.truncated) {
+    process.stderr.write(
+      `warning: only the first ${cut.limit} rows: narrow the range, take a larger bucket or filter\n`,
+    );
+  }
+}
+
+/** `--json` / `--csv` on the store: written as the store reads it, so memory holds one bucket, not the answer. */
+async function streamStore(flags: QueryFlags, format: 'json' | 'csv'): Promise<void> {
+  const query = toStatusQuery(flags);
+  const store = await storeFrom(flags, { mustExist: true });
+  try {
+    const stream = streamQuery(store, query);
+    for await (const chunk of format === 'json' ? answerJson(stream) : answerCsv(stream)) {
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    }
+    if (format === 'json') process.stdout.write('\n');
+    warnIfCut(stream.cut());
+  } finally {
+    await store.close();
+  }
 }
 
 /**

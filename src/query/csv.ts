@@ -1,4 +1,5 @@
-import type { QueryAnswer } from './spec.js';
+import type { AnswerStream } from './run.js';
+import type { QueryAnswer, QueryRow } from './spec.js';
 
 /**
  * A text cell starting with one of these is read as a formula by spreadsheet tools (Excel,
@@ -24,11 +25,27 @@ export function csvField(value: string | number | undefined): string {
 
 /** A query answer as CSV: header `t,<by...>,requests,bytes,percent`, one line per row, CRLF line ends. */
 export function answerToCsv(answer: QueryAnswer): string {
-  const columns = ['t', ...answer.by, 'requests', 'bytes', 'percent'] as const;
-  const lines = [columns.join(',')];
-  for (const row of answer.rows) {
+  return csvHeader(answer.by) + csvLines(answer.by, answer.rows);
+}
+
+/** A streamed answer as CSV, chunk by chunk. */
+export async function* answerCsv(stream: AnswerStream): AsyncGenerator<string> {
+  yield csvHeader(stream.head.by);
+  for await (const rows of stream.rows) if (rows.length) yield csvLines(stream.head.by, rows);
+}
+
+const columnsOf = (by: readonly string[]) => ['t', ...by, 'requests', 'bytes', 'percent'];
+
+function csvHeader(by: readonly string[]): string {
+  return `${columnsOf(by).join(',')}\r\n`;
+}
+
+function csvLines(by: readonly string[], rows: readonly QueryRow[]): string {
+  const columns = columnsOf(by);
+  let text = '';
+  for (const row of rows) {
     const record = row as unknown as Record<string, string | number | undefined>;
-    lines.push(columns.map((column) => csvField(record[column])).join(','));
+    text += `${columns.map((column) => csvField(record[column])).join(',')}\r\n`;
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return text;
 }

@@ -49,10 +49,10 @@ export interface QueryAnswer {
   to: string;
   bucket: BucketName;
   by: Dimension[];
-  /** Present (true) when the answer holds only the first `limit` rows. */
+  rows: QueryRow[];
+  /** Present (true) when the answer holds only the first `limit` rows (after them: an answer streams). */
   truncated?: true;
   limit?: number;
-  rows: QueryRow[];
 }
 
 export { GROUPS };

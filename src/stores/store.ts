@@ -132,6 +132,11 @@ export interface RollupStore {
   commitGroup(batches: readonly GroupedBatch[]): Promise<GroupOutcome[]>;
   /** Sums per bucket and dimensions, ordered by bucket then dimensions, at most `limit` rows. */
   aggregate(q: AggregateQuery): Promise<AggregateRow[]>;
+  /**
+   * The same rows as `aggregate`, in chunks as the store reads them: memory holds a chunk, never
+   * the whole answer. Stopping early (break, return) ends the read.
+   */
+  aggregateChunks(q: AggregateQuery): AsyncIterable<AggregateRow[]>;
   /** Total requests per bucket within zone, host, colo and request-source filters (status and group filters ignored). */
   bucketTotals(q: AggregateQuery): Promise<Map<number, number>>;
   /** Distinct values, busiest first, cut at `limit` in the store (never all of them in memory). */
@@ -139,7 +144,7 @@ export interface RollupStore {
 }
 
 /** The read side of rollups: what query modules need. */
-export type RollupReader = Pick<RollupStore, 'aggregate' | 'bucketTotals' | 'distinctValues'>;
+export type RollupReader = Pick<RollupStore, 'aggregate' | 'aggregateChunks' | 'bucketTotals' | 'distinctValues'>;
 
 /**
  * What was committed under which key. A record is written by its batch's commit, together with

@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { runColos } from '../../query/colos.js';
-import { answerToCsv } from '../../query/csv.js';
+import { answerCsv } from '../../query/csv.js';
 import { toStatusQuery } from '../../query/params.js';
-import { runQuery } from '../../query/run.js';
+import { answerJson, streamQuery } from '../../query/run.js';
 import { runSummary } from '../../query/summary.js';
 import type { Store } from '../../stores/store.js';
 import { requireColoBreakdown } from '../plans.js';
@@ -51,12 +52,18 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => n
       const { format, ...raw } = request.query;
       const query = toStatusQuery({ zone: request.params.zone, ...raw }, now());
       if (query.by.includes('colo') || query.colos) await requireColoBreakdown(store, query.zone);
-      const answer = await runQuery(store, query);
-      if (answer.truncated) reply.header('edgestat-truncated', String(answer.limit));
+      const stream = streamQuery(store, query);
       const csv = format === 'csv' || (format === undefined && prefersCsv(request.headers.accept));
-      if (csv) return reply.type('text/csv; charset=utf-8').send(answerToCsv(answer));
+      // Whether the answer was cut is known at its end: a trailer says it (the JSON says it too).
+      reply.trailer('edgestat-truncated', async () => {
+        const cut = stream.cut();
+        if (!cut) throw new Error('not cut: no trailer');
+        return String(cut.limit);
+      });
       // Serialized as the CLI does, so that both give the same bytes (the schema would reorder keys).
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer));
+      const body = await started(csv ? answerCsv(stream) : answerJson(stream));
+      // The stream is the documented JSON (or CSV) text; the type provider only knows whole values.
+      return reply.type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8').send(body as never);
     },
   );
 
@@ -98,6 +105,20 @@ export const queryRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => n
     },
   );
 };
+
+/**
+ * A streamed body whose first chunk is already read: the store's first answer (where most faults
+ * show) fails the request with its proper status instead of breaking a 200 that has begun.
+ */
+async function started(chunks: AsyncGenerator<string>): Promise<Readable> {
+  const first = await chunks.next();
+  return Readable.from(
+    (async function* () {
+      if (!first.done) yield first.value;
+      yield* chunks;
+    })(),
+  );
+}
 
 /** True when an Accept header asks for CSV before JSON. */
 function prefersCsv(accept: string | undefined): boolean {

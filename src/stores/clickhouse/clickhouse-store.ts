@@ -184,6 +184,13 @@ export class ClickHouseStore implements Store {
     return rows.map((r) => toAggregateRow(r, plan.dimensions));
   }
 
+  async *aggregateChunks(q: AggregateQuery): AsyncGenerator<AggregateRow[]> {
+    const { sql, plan } = aggregateSql(q);
+    for await (const rows of this.connection.rowChunks<Record<string, string | number>>(sql)) {
+      yield rows.map((r) => toAggregateRow(r, plan.dimensions));
+    }
+  }
+
   async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
     const rows = await this.rows<{ t: string; requests: string }>(bucketTotalsSql(q));
     return new Map(rows.map((r) => [Number(r.t), Number(r.requests)]));

@@ -33,6 +33,21 @@ export class ClickHouseConnection implements ClaimHost {
     }
   }
 
+  /** Rows of a query in the chunks ClickHouse sends them in; stopping early closes the answer. */
+  async *rowChunks<T>(query: string): AsyncGenerator<T[]> {
+    let stream: AsyncIterable<Array<{ json<U>(): U }>>;
+    try {
+      stream = (await this.client.query({ query, format: 'JSONEachRow' })).stream();
+    } catch (err) {
+      throw unavailable(this.url, err);
+    }
+    try {
+      for await (const rows of stream) yield rows.map((row) => row.json<T>());
+    } catch (err) {
+      throw unavailable(this.url, err);
+    }
+  }
+
   async insert(table: string, values: Record<string, unknown>[]): Promise<void> {
     try {
       await this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings });

@@ -182,6 +182,18 @@ export class DuckDBStore implements Store {
     return reader.getRowObjectsJS().map((r) => toAggregateRow(r, plan.dimensions));
   }
 
+  async *aggregateChunks(q: AggregateQuery): AsyncGenerator<AggregateRow[]> {
+    const { sql, params, plan } = aggregateSql(q);
+    // A connection of its own: a streaming result is cut short by any other query on its connection.
+    const connection = await guarded(this.path, () => this.instance.connect());
+    try {
+      const result = await guarded(this.path, () => connection.stream(sql, params));
+      for await (const rows of result.yieldRowObjectJs()) yield rows.map((r) => toAggregateRow(r, plan.dimensions));
+    } finally {
+      connection.closeSync();
+    }
+  }
+
   async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
     const { sql, params } = bucketTotalsSql(q);
     const reader = await this.read(sql, params);
