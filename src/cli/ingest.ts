@@ -3,11 +3,12 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CardinalityGuard, DEFAULT_CARDINALITY } from '../ingest/cardinality.js';
+import type { FollowIngestOptions } from '../ingest/follow.js';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
 import { checkZoneName } from '../model/zone-name.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
+import type { ParserOptions } from '../parsers/registry.js';
 import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
-import type { FollowIngestOptions } from '../sources/follow.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
 import { type Store, StoreUnavailableError } from '../stores/store.js';
 import { followFiles } from './ingest-follow.js';
@@ -141,14 +142,17 @@ export function registerIngest(program: Command): void {
 }
 
 function followOptions(flags: IngestFlags): FollowIngestOptions {
+  return { format: flags.format, parser: parserOptions(flags), maxLineBytes: flags.maxLineBytes };
+}
+
+/** What the parser is given, from the flags of every format. */
+function parserOptions(flags: IngestFlags): ParserOptions {
   return {
-    format: flags.format,
     zone: flags.zone,
     colo: flags.colo,
     nginxLogFormat: flags.nginxLogFormat,
     coloVar: flags.coloVar,
     fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
-    maxLineBytes: flags.maxLineBytes,
   };
 }
 
@@ -199,11 +203,7 @@ async function ingestOne(
   const options: IngestOptions = {
     cardinality,
     format: flags.format,
-    zone: flags.zone,
-    colo: flags.colo,
-    nginxLogFormat: flags.nginxLogFormat,
-    coloVar: flags.coloVar,
-    fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
+    parser: parserOptions(flags),
     source: isStdin ? 'stdin' : file,
     maxRejectRatio: flags.maxRejectRatio,
     maxLineBytes: flags.maxLineBytes,

@@ -23,7 +23,7 @@ describe('detectFormat', () => {
   it('says what it tried when nothing fits', () => {
     assert.throws(
       () => detectFormat(['hello', 'world'], {}),
-      /0 are JSON objects and 0 parse as nginx combined; pass --format/,
+      /0 are JSON objects, 0 have the shape of cloudfront, .*0 parse as nginx combined; pass --format/,
     );
     assert.throws(() => detectFormat([], {}), /empty input/);
   });

@@ -2,7 +2,7 @@ import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
 import { byteCount, checkTime } from './fields.js';
 import { compileLogFormat, NGINX_COMBINED } from './nginx-format.js';
-import type { Parser, ParserFactory } from './parser.js';
+import type { CommonParserOptions, Parser, ParserFactory } from './parser.js';
 import { TimeLocal } from './time-local.js';
 
 /** The entries of an upstream list: `502, 200` (upstreams tried) or `502 : 200` (upstream groups). */
@@ -89,8 +89,16 @@ const TIME_VARIABLES = ['time_local', 'time_iso8601', 'msec'];
 const HOST_VARIABLES = ['host', 'http_host', 'server_name'];
 const BYTE_VARIABLES = ['body_bytes_sent', 'bytes_sent'];
 
+/** What the nginx parser reads besides the common options. */
+export interface NginxOptions extends CommonParserOptions {
+  /** The operator's `log_format` string, verbatim. */
+  nginxLogFormat?: string;
+  /** The variable in the format that holds the data center (default `colo`). */
+  coloVar?: string;
+}
+
 /** nginx access logs in the operator's own `log_format` (default `combined`). */
-export const nginxParser: ParserFactory = (options) => {
+export const nginxParser: ParserFactory<NginxOptions> = (options) => {
   const format = options.nginxLogFormat ?? NGINX_COMBINED;
   const { pattern, variables } = compileLogFormat(format);
   const index = (name: string) => {

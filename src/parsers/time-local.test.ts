@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nginxParser } from './nginx.js';
-import { TimeLocal } from './time-local.js';
 import type { NormalizedRequest } from '../model/request.js';
+import { nginxParser } from './nginx.js';
 import { parseOne } from './testing.js';
+import { TimeLocal } from './time-local.js';
 
 describe('TimeLocal', () => {
   it('reads $time_local with its offset', () => {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { IdempotencyConflictError, type IngestOptions, type IngestResult, ingest } from '../ingest/pipeline.js';
+import { fileIdentity, headOf, readLines } from '../sources/tail.js';
 import { type Store, StoreUnavailableError } from '../stores/store.js';
+import { IdempotencyConflictError, type IngestOptions, type IngestResult, ingest } from './pipeline.js';
 
 /** Bytes of a file's head that, with its device and inode, tell one file apart from a later one. */
 const HEAD_BYTES = 256;
-const NEWLINE = 0x0a;
 /** Pause before sending a batch again while the store is unavailable. */
 const STORE_RETRY_MS = 5000;
 
@@ -99,7 +99,7 @@ interface Run {
 
 /** Reads and commits at most one batch of a file; true when more is waiting. */
 async function step(tail: Tail, run: Run): Promise<boolean> {
-  const current = await identity(tail.path);
+  const current = await fileIdentity(tail.path);
   if (!current) {
     if (!tail.missing && !tail.handle) run.options.onEvent?.(tail.path, 'waiting for the file to appear');
     tail.missing = true;
@@ -122,16 +122,6 @@ async function step(tail: Tail, run: Run): Promise<boolean> {
     tail.head = undefined;
   }
   return readBatch(tail, run, false);
-}
-
-async function identity(path: string): Promise<{ dev: number; ino: number } | undefined> {
-  try {
-    const { dev, ino } = await stat(path);
-    return { dev, ino };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
 
 /** Opens the file a path names now and resumes after its last committed batch. */
@@ -159,12 +149,6 @@ async function attach(tail: Tail, run: Run): Promise<void> {
 
 const hintOf = (tail: Tail) => `follow:${tail.dev}:${tail.ino}`;
 
-async function headOf(handle: FileHandle, length: number): Promise<string> {
-  const head = Buffer.alloc(length);
-  const { bytesRead } = await handle.read(head, 0, length, 0);
-  return `${bytesRead}:${createHash('sha256').update(head.subarray(0, bytesRead)).digest('hex').slice(0, 16)}`;
-}
-
 /** The last W3C `#Fields:` line in the first 64 KiB before `end` (CloudFront writes it at the top). */
 async function fieldsHeader(handle: FileHandle, end: number): Promise<string | undefined> {
   const head = Buffer.alloc(Math.min(end, 64 * 1024));
@@ -183,32 +167,20 @@ function lastFieldsLine(text: string): string | undefined {
  */
 async function readBatch(tail: Tail, run: Run, toEnd: boolean): Promise<boolean> {
   const handle = tail.handle!;
-  const buffer = run.buffer;
-  const maxBytes = buffer.length;
-  const { bytesRead } = await handle.read(buffer, 0, maxBytes, tail.offset);
-  if (bytesRead === 0) return false;
-  // Checked before looking for a newline: compressed bytes may have none, and would wait forever.
-  if (tail.offset === 0 && bytesRead >= 2 && buffer[0] === 0x1f && buffer[1] === 0x8b) {
-    throw new Error(`${tail.path} is gzip: --follow reads plain-text logs; ingest it without --follow`);
-  }
-  let length = cutAfterLines(buffer.subarray(0, bytesRead), run.options.batchLines ?? 100_000);
-  const full = bytesRead === maxBytes;
-  if (length === 0) {
-    // No newline yet: a line still being written, unless it fills a whole batch or the file is done.
-    if (!full && !toEnd) return false;
-    length = bytesRead;
-  } else if (toEnd && !full && length < bytesRead && cutAfterLines(buffer.subarray(length, bytesRead), 1) === 0) {
-    length = bytesRead;
-  }
-  const bytes = buffer.subarray(0, length);
+  const read = await readLines(handle, tail.path, run.buffer, tail.offset, run.options.batchLines ?? 100_000, toEnd);
+  if (!read) return false;
+  const { bytes } = read;
+  const length = bytes.length;
   if (tail.head === undefined) tail.head = await headOf(handle, Math.min(HEAD_BYTES, tail.offset + length));
   const start = tail.offset;
   const end = start + length;
   const fields = lastFieldsLine(bytes.toString('utf8', 0, Math.min(length, 64 * 1024)));
+  const parser = run.ingestOptions.parser ?? {};
   const options: IngestOptions = {
     ...run.ingestOptions,
     format: tail.format ?? run.ingestOptions.format,
-    w3cFields: fields ?? tail.w3cFields ?? run.ingestOptions.w3cFields,
+    // A batch that starts after the W3C header reads its fields from the header before it.
+    parser: { ...parser, w3cFields: fields ?? tail.w3cFields ?? parser.w3cFields },
     key: `${hintOf(tail)}:${tail.head}:${start}-${end}`,
     hint: hintOf(tail),
     source: tail.path,
@@ -238,17 +210,5 @@ async function readBatch(tail: Tail, run: Run, toEnd: boolean): Promise<boolean>
   tail.format = result.format;
   tail.offset = end;
   run.options.onBatch?.({ file: tail.path, start, end, result });
-  // More is waiting when the batch filled up, or stopped at its line limit before another complete line.
-  return full || (length < bytesRead && cutAfterLines(buffer.subarray(length, bytesRead), 1) > 0);
-}
-
-/** Length of the bytes up to and including the `maxLines`-th newline, or the last one; 0 when none. */
-export function cutAfterLines(bytes: Buffer, maxLines: number): number {
-  let at = -1;
-  for (let lines = 0; lines < maxLines; lines++) {
-    const next = bytes.indexOf(NEWLINE, at + 1);
-    if (next === -1) break;
-    at = next;
-  }
-  return at + 1;
+  return read.more;
 }
