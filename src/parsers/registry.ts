@@ -90,9 +90,10 @@ export const FORMAT_NAMES = Object.keys(PARSERS) as FormatName[];
 /** `auto, cloudflare, nginx, ...`: the values `--format` and `format=` take. */
 export const FORMAT_CHOICES = `auto, ${FORMAT_NAMES.join(', ')}`;
 
-/** One line per format, `name: description`, for help texts. */
+/** One line per format, `  name  description`, for help texts. */
 export function formatDescriptions(): string {
-  return FORMAT_NAMES.map((name) => `${name}: ${PARSERS[name].description}`).join('; ');
+  const width = Math.max(...FORMAT_NAMES.map((name) => name.length));
+  return FORMAT_NAMES.map((name) => `  ${name.padEnd(width)}  ${PARSERS[name].description}`).join('\n');
 }
 
 /** Formats in the order `auto` tries them. */
