@@ -16,6 +16,7 @@ import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
 import { redactingLogger } from './redact.js';
 import { installRequestGuard } from './request-guard.js';
+import { driversRoutes } from './routes/drivers.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
 import { opsRoutes } from './routes/ops.js';
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
     },
   });
   await app.register(queryRoutes, { store, now });
+  await app.register(driversRoutes, { store, now });
   await app.register(zoneRoutes, { store });
   await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight, bodies });
   await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });

@@ -55,6 +55,8 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'edgestat_process_' });
+    // Both series exist from the start at 0, so that a rate over them is 0, not absent, until a fold.
+    for (const dimension of ['colo', 'host']) this.folded.inc({ dimension }, 0);
   }
 
   /** Counts a committed or duplicate batch: lines always, requests only when it was committed. */

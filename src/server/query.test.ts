@@ -31,6 +31,23 @@ async function seedShop(t: TestApp) {
   );
 }
 
+/** `edgestat query --db FILE --zone ZONE ...args`, its standard output. */
+const queryStore = (db: string, ...args: string[]) =>
+  execFileSync(process.execPath, [join(repoRoot, 'dist/cli/main.js'), 'query', '--db', db, '--zone', ZONE, ...args], {
+    encoding: 'utf8',
+  });
+
+/** Runs `test` on a fresh app seeded with seedShop, then removes it. */
+async function withShop(test: (t: TestApp) => Promise<void>): Promise<void> {
+  const t = await testApp();
+  try {
+    await seedShop(t);
+    await test(t);
+  } finally {
+    await t.destroy();
+  }
+}
+
 describe('query API', () => {
   let t: TestApp;
   before(async () => {
@@ -289,10 +306,8 @@ describe('compressed answers', () => {
 });
 
 describe('one range, one total', () => {
-  it('the summary counts what the status-codes rows add up to when from is inside a bucket', async () => {
-    const t = await testApp();
-    try {
-      await seedShop(t);
+  it('the summary counts what the status-codes rows add up to when from is inside a bucket', () =>
+    withShop(async (t) => {
       // From 10:00:30 with 1m buckets: the first bucket starts at 10:00 and holds its whole minute.
       const range = 'from=2026-11-24T10:00:30Z&to=2026-11-24T11:00:00Z&bucket=1m';
       const rows = (await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${range}`)).json().rows;
@@ -301,17 +316,12 @@ describe('one range, one total', () => {
       assert.equal(sum, 11);
       assert.equal(summary.requests, sum);
       assert.equal(summary.from, '2026-11-24T10:00:00.000Z');
-    } finally {
-      await t.destroy();
-    }
-  });
+    }));
 });
 
 describe('status-codes API and query CLI', () => {
-  it('answer exactly the same JSON for the same arguments', async () => {
-    const t = await testApp();
-    try {
-      await seedShop(t);
+  it('answer exactly the same JSON for the same arguments', () =>
+    withShop(async (t) => {
       const args = {
         from: '2026-11-24T09:30:00Z',
         to: '2026-11-24T10:30:00Z',
@@ -320,26 +330,10 @@ describe('status-codes API and query CLI', () => {
       };
       const api = (await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${new URLSearchParams(args)}`)).body;
       await t.close();
-      const cli = execFileSync(
-        process.execPath,
-        [
-          join(repoRoot, 'dist/cli/main.js'),
-          'query',
-          '--db',
-          t.dbPath,
-          '--zone',
-          ZONE,
-          ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]),
-          '--json',
-        ],
-        { encoding: 'utf8' },
-      );
+      const cli = queryStore(t.dbPath, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, v]), '--json');
       assert.equal(`${api}\n`, cli);
       assert.ok(JSON.parse(api).rows.length >= 5);
-    } finally {
-      await t.destroy();
-    }
-  });
+    }));
 });
 
 describe('query CLI against a running server (--server) and on the store', () => {
@@ -388,34 +382,23 @@ describe('query CLI against a running server (--server) and on the store', () =>
 });
 
 describe("query CLI on the store (the operator's tool)", () => {
-  it('answers the data center breakdown of a free zone, which the API refuses', async () => {
-    const t = await testApp();
-    try {
-      await seedShop(t);
+  it('answers the data center breakdown of a free zone, which the API refuses', () =>
+    withShop(async (t) => {
       await t.store.setZonePlan(ZONE, 'free');
       const api = await t.app.inject(`/api/v1/zones/${ZONE}/status-codes?${RANGE}&by=colo`);
       assert.equal(api.json().error.code, 'plan_required');
       await t.close();
-      const out = execFileSync(
-        process.execPath,
-        [
-          join(repoRoot, 'dist/cli/main.js'),
-          'query',
-          '--db',
-          t.dbPath,
-          '--zone',
-          ZONE,
-          '--by',
-          'colo',
-          '--json',
-          '--from',
-          '2026-11-24T10:00:00Z',
-          '--to',
-          '2026-11-24T11:00:00Z',
-          '--bucket',
-          '1h',
-        ],
-        { encoding: 'utf8' },
+      const out = queryStore(
+        t.dbPath,
+        '--by',
+        'colo',
+        '--json',
+        '--from',
+        '2026-11-24T10:00:00Z',
+        '--to',
+        '2026-11-24T11:00:00Z',
+        '--bucket',
+        '1h',
       );
       assert.deepEqual(
         JSON.parse(out).rows.map((r: { colo: string; requests: number }) => [r.colo, r.requests]),
@@ -424,10 +407,7 @@ describe("query CLI on the store (the operator's tool)", () => {
           ['SJC', 3],
         ],
       );
-    } finally {
-      await t.destroy();
-    }
-  });
+    }));
 });
 
 describe('dashboard files', () => {

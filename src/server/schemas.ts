@@ -183,3 +183,35 @@ export const IngestAnswer = Type.Object({
 /** Error answers every API route may give, for the OpenAPI document. */
 export const errorAnswers = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { ...ErrorAnswer, description: `Error (${s})` }]));
+
+export const DriversQuery = Type.Object(
+  {
+    ...RangeQuery,
+    status: list('The codes whose change to explain: codes (522) or classes (5xx)'),
+    group: list(`Or the groups: ${GROUPS.join(', ')}`),
+    by: list('Dimensions to rank: colo (enterprise plan), host; default both the plan allows'),
+  },
+  { additionalProperties: false },
+);
+
+const Driver = Type.Object({
+  value: Type.String({ description: 'The data center or host' }),
+  requests: Type.Integer({ description: 'Requests of the chosen codes in the range' }),
+  baseline: Type.Integer({ description: 'The same in the period of equal length before' }),
+  added: Type.Integer({ description: 'requests - baseline: what this value added (negative: it fell)' }),
+  percent: Type.Number({ description: "Share (%) of this value's requests that had the chosen codes" }),
+  baselinePercent: Type.Number({ description: 'The same share in the baseline' }),
+});
+
+export const DriversAnswer = Type.Object({
+  zone: Type.String(),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  baselineFrom: Type.String({ format: 'date-time', description: 'Start of the baseline, which ends at from' }),
+  requests: Type.Integer(),
+  baseline: Type.Integer(),
+  drivers: Type.Object({
+    colo: Type.Optional(Type.Array(Driver, { description: 'At most 20, most added first' })),
+    host: Type.Optional(Type.Array(Driver, { description: 'At most 20, most added first' })),
+  }),
+});
