@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UndetectedFormatError } from '../parsers/detect.js';
 import { UnknownFormatError } from '../parsers/registry.js';
 import { chooseParser } from './detect-step.js';
 
@@ -53,5 +54,22 @@ describe('chooseParser', () => {
     const chosen = await chooseParser(chunks(['x'.repeat(2000), '\n']), 'auto', {}, 1024);
     assert.deepEqual([chosen.format, chosen.parser], ['auto', undefined]);
     assert.equal((await collect(chosen.input)).length, 2001);
+  });
+
+  it('closes the input when no format fits, and when its reader stops early', async () => {
+    let closed = 0;
+    const input = () =>
+      (async function* () {
+        try {
+          for (let i = 0; i < 100; i++) yield Buffer.from(`hello ${i}\n`);
+        } finally {
+          closed++;
+        }
+      })();
+    await assert.rejects(chooseParser(input(), 'auto', {}, 1024), UndetectedFormatError);
+    assert.equal(closed, 1);
+    const chosen = await chooseParser(input(), 'nginx', {}, 1024);
+    for await (const _ of chosen.input) break;
+    assert.equal(closed, 2);
   });
 });

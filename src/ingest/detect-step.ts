@@ -42,37 +42,66 @@ export async function chooseParser(
   // A named format fails here, before any input is read, for a bad name or options.
   const named = format === 'auto' ? undefined : createParser(format, options);
   const iterator = input[Symbol.asyncIterator]();
-  const peeked: Buffer[] = [];
-  let peekedBytes = 0;
-  let ended = false;
-  const sample: string[] = [];
-  const splitter = new LineSplitter(
-    { line: (text) => sample.length < DETECT_LINES && sample.push(text), bad: () => {} },
-    maxLineBytes,
-  );
-  while (sample.length < DETECT_LINES && peekedBytes < DETECT_BYTES) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      splitter.end();
-      break;
+  try {
+    const peeked: Buffer[] = [];
+    let peekedBytes = 0;
+    let ended = false;
+    const sample: string[] = [];
+    const splitter = new LineSplitter(
+      { line: (text) => sample.length < DETECT_LINES && sample.push(text), bad: () => {} },
+      maxLineBytes,
+    );
+    while (sample.length < DETECT_LINES && peekedBytes < DETECT_BYTES) {
+      const next = await iterator.next();
+      if (next.done) {
+        ended = true;
+        splitter.end();
+        break;
+      }
+      peeked.push(next.value);
+      peekedBytes += next.value.length;
+      splitter.push(next.value);
     }
-    peeked.push(next.value);
-    peekedBytes += next.value.length;
-    splitter.push(next.value);
+    return decide(named, format, options, sample, ended, replay(peeked, ended, iterator));
+  } catch (err) {
+    // The input is not read on: let its source close (a file handle, a request body).
+    await iterator.return?.();
+    throw err;
   }
-  const replay = (async function* () {
+}
+
+/** The peeked chunks, then the rest of the input; the input is closed however its reader stops. */
+async function* replay(peeked: Buffer[], ended: boolean, iterator: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  try {
     yield* peeked;
-    if (!ended) yield* { [Symbol.asyncIterator]: () => iterator };
-  })();
+    if (ended) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/** The parser the sample (or the name) calls for; throws when `auto` finds none. */
+function decide(
+  named: Parser | undefined,
+  format: string,
+  options: ParserOptions,
+  sample: string[],
+  ended: boolean,
+  input: AsyncIterable<Buffer>,
+): ChosenParser {
   const midInput: ParserOptions = {
     ...options,
     w3cFields: options.w3cFields ?? sample.find((line) => /^#Fields:/i.test(line)),
   };
-  if (named) return { format, parser: named, midInput, input: replay };
+  if (named) return { format, parser: named, midInput, input };
   if (sample.length === 0) {
     // Nothing but lines the splitter rejects (or nothing at all): they are counted, no format is needed.
-    if (ended) return { format, midInput, input: replay };
+    if (ended) return { format, midInput, input };
     throw new UndetectedFormatError(
       `cannot detect the format: the first ${DETECT_BYTES} bytes hold no line under the line length limit in UTF-8; pass --format (format= over HTTP)`,
     );
@@ -83,6 +112,6 @@ export async function chooseParser(
     detectedBy: detected.reason,
     parser: createParser(detected.format, options),
     midInput,
-    input: replay,
+    input,
   };
 }
