@@ -50,7 +50,7 @@ describe('FileTail', () => {
     assert.deepEqual(await take(), ['last', 2, 6]);
     assert.deepEqual(await take(), ['new\n', 0, 4]);
     assert.deepEqual(events.slice(1), [
-      'truncated to 0 bytes: reading from the start',
+      'truncated to 2 bytes: reading from the start',
       'rotated: following the new file',
     ]);
     assert.deepEqual(opened, [6, 4]);
