@@ -313,9 +313,12 @@ describe('dashboard fed hostile log values, in headless Chromium', { skip, timeo
     assert.equal(await page.locator('#zone option:checked').textContent(), `${STORED_ZONE} (enterprise)`);
     await screenshot(page, 'hostile-zone-stored');
 
-    // A link naming an impossible zone and a hostile data center: the page falls back to the
-    // busiest zone and keeps the data center filter, shown as text.
+    // A link naming an impossible zone and a hostile data center: the page names the zone, as
+    // text, and offers the zones it has; the one chosen keeps the data center filter, shown as text.
     await page.goto(`${server.url}/?zone=${encodeURIComponent(LINKED_ZONE)}&colo=${encodeURIComponent(COLOS[0])}`);
+    await waitForView(page, 'unknown-zone');
+    assert.equal(await page.locator('#notice [data-state="unknown-zone"] h2').textContent(), `No zone ${LINKED_ZONE}`);
+    await page.locator(`#notice [data-zone="${ZONE}"]`).click();
     await page.waitForURL((u) => u.searchParams.get('zone') === ZONE);
     await waitForView(page, 'ready');
     await page.waitForFunction(() => document.querySelector('#filters .chip'));

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { newToken } from '../auth/tokens.js';
+import { PARSERS } from '../parsers/registry.js';
 import {
   cannotRun,
   launchBrowser,
@@ -45,6 +46,10 @@ describe('dashboard states that tell the user what to do', { skip, timeout: 90_0
     assert.match(notice, /No data yet/);
     assert.match(notice, /edgestat ingest --zone/);
     assert.match(notice, new RegExp(`${server.url}/api/v1/zones/example.com/logs`));
+    // Every format the server reads, from its parser registry.
+    await page.waitForSelector('#notice [data-formats] li');
+    const formats = await page.$$eval('#notice [data-formats] li', (items) => items.map((li) => li.dataset.format));
+    assert.deepEqual(formats, Object.keys(PARSERS));
     await page.close();
   });
 

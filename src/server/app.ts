@@ -17,6 +17,7 @@ import { Metrics } from './metrics.js';
 import { redactingLogger } from './redact.js';
 import { installRequestGuard } from './request-guard.js';
 import { driversRoutes } from './routes/drivers.js';
+import { formatRoutes } from './routes/formats.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
 import { liveRoutes } from './routes/live.js';
 import { opsRoutes } from './routes/ops.js';
@@ -104,6 +105,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight, bodies });
   await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });
   await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic, store });
+  await app.register(formatRoutes);
 
   const webRoot = config.webRoot ?? DEFAULT_WEB_ROOT;
   if (existsSync(join(webRoot, 'index.html'))) {

@@ -1,19 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Static } from '@fastify/type-provider-typebox';
+import type { IngestAnswer } from './schemas.js';
 
-/** What `POST /api/v1/zones/{zone}/logs` answers. */
-export interface PushAnswer {
-  accepted: number;
-  rejected: number;
-  rejects: Array<{ line: number; reason: string; detail: string }>;
-  duplicate: boolean;
-  lines: number;
-  format: string;
-  key: string;
-  /** Requests stored under the overflow value because a cap was reached (absent from older servers). */
-  folded?: { colo: number; host: number };
-  /** What the format cannot tell (absent from servers older than the field). */
-  notices?: string[];
-}
+type IngestAnswerFields = Static<typeof IngestAnswer>;
+/** What `POST /api/v1/zones/{zone}/logs` answers; servers older than `folded` and `notices` leave them out. */
+export type PushAnswer = Omit<IngestAnswerFields, 'folded' | 'notices'> &
+  Partial<Pick<IngestAnswerFields, 'folded' | 'notices'>>;
 
 export interface PushOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080 */

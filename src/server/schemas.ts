@@ -180,6 +180,26 @@ export const IngestAnswer = Type.Object({
   }),
 });
 
+export const FormatsAnswer = Type.Object({
+  formats: Type.Array(Type.Object({ name: Type.String(), description: Type.String() })),
+});
+
+/** The data of one `minute` event of the live stream. */
+export const LiveMinute = Type.Object({
+  t: Type.String({ format: 'date-time', description: 'Start of the minute' }),
+  truncated: Type.Optional(Type.Boolean()),
+  limit: Type.Optional(Type.Integer()),
+  rows: Type.Array(
+    Type.Object({
+      status: Type.Integer(),
+      group: Group,
+      colo: Type.Optional(Type.String({ description: 'Only on plans with the data center breakdown' })),
+      requests: Type.Integer(),
+      bytes: Type.Integer(),
+    }),
+  ),
+});
+
 /** Error answers every API route may give, for the OpenAPI document. */
 export const errorAnswers = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, { ...ErrorAnswer, description: `Error (${s})` }]));

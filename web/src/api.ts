@@ -1,46 +1,22 @@
-import type { Group } from '../../src/classify/rules.js';
+import type { Static } from '@fastify/type-provider-typebox';
 import type { QueryAnswer } from '../../src/query/spec.js';
+import type * as schemas from '../../src/server/schemas.js';
 
+// The answers' types come from the server's schemas (the ones that validate and document the API):
+// a field added there is known here, with no copy to keep in step.
 export type { QueryAnswer, QueryRow } from '../../src/query/spec.js';
-
-export interface ZoneListAnswer {
-  zones: { zone: string; plan: string; requests: number; firstSeen: string | null; lastSeen: string | null }[];
-}
-export interface ZoneAnswer {
-  zone: string;
-  plan: string;
-  features: { coloBreakdown: boolean };
-}
-export interface Share {
-  requests: number;
-  percent: number;
-}
-export interface SummaryAnswer {
-  zone: string;
-  from: string;
-  to: string;
-  requests: number;
-  bytes: number;
-  groups: Record<Group, Share>;
-  sources: { edge: Share; origin: Share };
-}
-export interface ColoTotals {
-  colo: string;
-  requests: number;
-  bytes: number;
-  groups: Record<Group, number>;
-}
-export interface ColosAnswer {
-  zone: string;
-  from: string;
-  to: string;
-  colos: ColoTotals[];
-}
+export type ZoneListAnswer = Static<typeof schemas.ZonesAnswer>;
+export type ZoneAnswer = Static<typeof schemas.ZoneAnswer>;
+export type SummaryAnswer = Static<typeof schemas.SummaryAnswer>;
+export type ColosAnswer = Static<typeof schemas.ColosAnswer>;
+export type ColoTotals = ColosAnswer['colos'][number];
+export type FormatsAnswer = Static<typeof schemas.FormatsAnswer>;
+/** A log format the server reads (from its parser registry). */
+export type LogFormat = FormatsAnswer['formats'][number];
 /** One event of the live stream: the current minute's counts as they stand. */
-export interface LiveMinute {
-  t: string;
-  rows: { status: number; group: Group; colo: string; requests: number; bytes: number }[];
-}
+export type LiveMinute = Static<typeof schemas.LiveMinute>;
+/** Set on answers cut at a row limit (see the README's HTTP API section). */
+export type Bounded = Pick<ColosAnswer, 'truncated' | 'limit'>;
 
 /** An API call that failed: the HTTP status and the API's error code and message (or what went wrong on the way). */
 export class ApiFailure extends Error {
@@ -84,15 +60,31 @@ function headers(): HeadersInit {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/**
+ * Whether the server answered a request that carried no token: it then runs open (a server with
+ * tokens refuses every request without one). Undefined until such an answer, or a refusal, is seen.
+ */
+let openServer: boolean | undefined;
+
+/** True when the server is known to run open (it answered without a token). */
+export function serverRunsOpen(): boolean {
+  return openServer === true;
+}
+
 async function getJson<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T> {
   let response: Response;
+  const sent = headers();
   try {
-    response = await fetch(url(path, params), { headers: headers(), signal });
+    response = await fetch(url(path, params), { headers: sent, signal });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiFailure(0, 'network', 'the edgestat server did not answer; is `edgestat serve` running?');
   }
   const body = await response.json().catch(() => null);
+  if (!('authorization' in sent)) {
+    if (response.ok) openServer = true;
+    else if (response.status === 401) openServer = false;
+  }
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiFailure(response.status, error?.code ?? 'http', error?.message ?? `HTTP ${response.status}`);
@@ -112,6 +104,7 @@ export const api = {
     getJson<SummaryAnswer>(`${zonePath(zone)}/summary`, params, signal),
   colos: (zone: string, params: Params, signal?: AbortSignal) =>
     getJson<ColosAnswer>(`${zonePath(zone)}/colos`, params, signal),
+  formats: (signal?: AbortSignal) => getJson<{ formats: LogFormat[] }>('/formats', {}, signal),
 };
 
 /**

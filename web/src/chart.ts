@@ -1,5 +1,11 @@
 import { BarChart, LineChart } from 'echarts/charts';
-import { DatasetComponent, GridComponent, TooltipComponent } from 'echarts/components';
+import {
+  DatasetComponent,
+  GridComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TooltipComponent,
+} from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { h } from './dom.js';
@@ -7,7 +13,16 @@ import { count, minute, percent, short } from './format.js';
 import { statusColor } from './palette.js';
 import type { Point, StatusSeries, StatusView } from './series.js';
 
-echarts.use([BarChart, LineChart, DatasetComponent, GridComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([
+  BarChart,
+  LineChart,
+  DatasetComponent,
+  GridComponent,
+  MarkAreaComponent,
+  MarkLineComponent,
+  TooltipComponent,
+  CanvasRenderer,
+]);
 
 /** Up to this many buckets the chart draws bars; beyond, stacked areas read better. */
 const MAX_BARS = 180;
@@ -62,7 +77,7 @@ export class StatusChart {
             ...visible.map((s) => s.points.get(t)?.requests ?? 0),
           ]),
         },
-        series: visible.map((s) => ({
+        series: visible.map((s, i) => ({
           id: String(s.status),
           name: String(s.status),
           encode: { x: 't', y: String(s.status) },
@@ -72,20 +87,40 @@ export class StatusChart {
           barCategoryGap: '15%',
           showSymbol: false,
           symbol: 'none',
-          lineStyle: { width: 1 },
+          // No line on a stacked area: a line has a width of its own, so the topmost series (often a
+          // rare code) would cover the stack's edge and a share under 1 % would look like a band.
+          lineStyle: { width: 0 },
           areaStyle: bars ? undefined : { opacity: 0.85 },
+          emphasis: { disabled: true },
+          ...(i === visible.length - 1 ? partialMarks(view, text) : {}),
         })),
       },
       { notMerge: true },
     );
-    const drawn = (this.chart.getOption().series as { name: string }[]).map((s) => s.name);
-    this.element.dataset.codes = drawn.join(',');
+    const drawn = this.chart.getOption().series as {
+      name: string;
+      type: string;
+      lineStyle?: { width?: number };
+      areaStyle?: object;
+    }[];
+    this.element.dataset.codes = drawn.map((s) => s.name).join(',');
+    // What ECharts holds, for tests: each series' kind, line width and whether its area is filled.
+    this.element.dataset.series = JSON.stringify(
+      drawn.map((s) => ({
+        name: s.name,
+        type: s.type,
+        lineWidth: s.lineStyle?.width ?? null,
+        area: !!s.areaStyle,
+      })),
+    );
+    this.element.dataset.partial = view.partial === null ? '' : new Date(view.partial).toISOString();
   }
 
   /** Clears the chart, e.g. for an empty range. */
   clear(): void {
     this.chart.clear();
     this.element.dataset.codes = '';
+    this.element.dataset.partial = '';
   }
 
   /** The axis tooltip, built as elements (ECharts takes them as they are): no markup from strings. */
@@ -108,7 +143,33 @@ export class StatusChart {
         ),
       );
     const body = lines.length ? lines : h('tr', {}, h('td', { colspan: 3 }, 'no requests'));
+    const partial = bucket === view.partial ? h('div', { class: 'muted' }, 'partial bucket: not complete') : null;
     const head = h('tr', {}, h('th'), h('th', {}, 'requests'), h('th', {}, '% of all'));
-    return h('div', { class: 'tip' }, h('strong', {}, minute(bucket)), h('table', {}, head, body));
+    return h('div', { class: 'tip' }, h('strong', {}, minute(bucket)), partial, h('table', {}, head, body));
   }
+}
+
+/**
+ * Shades the last bucket when it is not complete (it holds `now`, or the range ends inside it), and
+ * labels it: its lower count is requests still arriving, not a drop in traffic. The label line keeps
+ * it visible in dense views, where one bucket is narrower than a pixel.
+ */
+function partialMarks(view: StatusView, text: string): object {
+  if (view.partial === null) return {};
+  const start = view.partial;
+  const end = start + view.bucketMs;
+  return {
+    markArea: {
+      silent: true,
+      itemStyle: { color: cssVar('--partial'), opacity: 0.6 },
+      data: [[{ xAxis: start }, { xAxis: end }]],
+    },
+    markLine: {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { color: text, type: 'dashed', width: 1 },
+      label: { formatter: 'partial', position: 'insideEndTop', color: text },
+      data: [{ xAxis: start }],
+    },
+  };
 }

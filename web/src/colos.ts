@@ -1,8 +1,9 @@
 import type { Group } from '../../src/classify/rules.js';
-import type { ColoTotals } from './api.js';
+import type { ColosAnswer, ColoTotals } from './api.js';
 import { ColoMap } from './colo-map.js';
-import { fill, h, keepFocus } from './dom.js';
+import { byId, fill, h, keepFocus } from './dom.js';
 import { count, percent } from './format.js';
+import { showTruncated } from './notices.js';
 import { SortableTable } from './table.js';
 
 const ERROR_GROUPS: { group: Group; label: string }[] = [
@@ -24,6 +25,7 @@ export class ColoBreakdown {
 
   private readonly tableHost = h('div');
   private readonly noticeHost = h('div');
+  private readonly truncatedHost = h('div', { hidden: true });
   private readonly mapHost = h('div', { id: 'colo-map', class: 'colo-map', role: 'img', hidden: true });
   private readonly map = new ColoMap(this.mapHost, (colo) => this.toggle(colo));
 
@@ -31,7 +33,7 @@ export class ColoBreakdown {
     element: HTMLElement,
     private readonly onSelect: (colos: string[]) => void,
   ) {
-    fill(element, this.noticeHost, this.mapHost, this.tableHost);
+    fill(element, this.noticeHost, this.truncatedHost, this.mapHost, this.tableHost);
     this.table = new SortableTable<ColoTotals>(this.tableHost, {
       caption: 'Data centers: requests and error rates per group',
       sort: { key: 'requests', descending: true },
@@ -75,8 +77,16 @@ export class ColoBreakdown {
     });
   }
 
-  /** Shows the data centers of the range, with the selected ones checked. */
-  show(colos: ColoTotals[], selected: string[]): void {
+  /** Shows the data centers of the range (and whether the answer was cut), with the selected ones checked. */
+  show(answer: ColosAnswer, selected: string[]): void {
+    const { colos } = answer;
+    setHint('check data centers to filter every view');
+    showTruncated(
+      this.truncatedHost,
+      answer,
+      'data centers',
+      `These are the busiest ${count(answer.limit ?? 0)} data centers; shares and rates compare them with each other only.`,
+    );
     this.selected = selected;
     this.total = colos.reduce((sum, c) => sum + c.requests, 0);
     for (const { group } of ERROR_GROUPS) {
@@ -102,6 +112,8 @@ export class ColoBreakdown {
 
   /** Replaces the breakdown with the plan rule's message, for zones without the entitlement. */
   planRequired(zone: string, plan: string): void {
+    setHint('an enterprise feature');
+    showTruncated(this.truncatedHost, {}, '', '');
     this.tableHost.hidden = true;
     void this.map.show([], []);
     fill(
@@ -115,4 +127,9 @@ export class ColoBreakdown {
       ),
     );
   }
+}
+
+/** The line beside the panel's title: what the panel offers on this zone's plan. */
+function setHint(text: string): void {
+  byId('colos-hint').textContent = text;
 }

@@ -1,12 +1,29 @@
 import './style.css';
-import { ApiFailure, api, type SummaryAnswer, type ZoneAnswer, type ZoneListAnswer } from './api.js';
+import {
+  ApiFailure,
+  api,
+  type SummaryAnswer,
+  serverRunsOpen,
+  storedToken,
+  type ZoneAnswer,
+  type ZoneListAnswer,
+} from './api.js';
 import { ColoBreakdown } from './colos.js';
 import { renderControls } from './controls.js';
 import { byId, fill, h } from './dom.js';
+import { minute } from './format.js';
 import { renderSummary, renderTabs, TAB_INFO } from './groups.js';
 import { renderLegend } from './legend.js';
 import { LiveUpdates } from './live.js';
-import { showEmptyRange, showFailure, showNoData, showTokenForm } from './notices.js';
+import {
+  showEmptyRange,
+  showFailure,
+  showNoData,
+  showOpenMode,
+  showTokenForm,
+  showTruncated,
+  showUnknownZone,
+} from './notices.js';
 import { type StatusView, toStatusView, visibleSeries } from './series.js';
 import {
   effectiveBucket,
@@ -54,24 +71,51 @@ function normalize(next: ViewState): ViewState {
 const onTab = (tab: Tab) => change({ tab });
 
 function controls(): void {
-  renderControls(byId('controls'), state, zones, { change, token: () => showTokenForm(notice, tokenPrompt, start) });
+  renderControls(byId('controls'), state, zones, { change, token: tokenLink });
 }
 const tokenPrompt = new ApiFailure(401, 'token', 'Enter the token this dashboard should send.');
+
+/** The Token link: a server that answered without a token needs none, and the page says so. */
+function tokenLink(): void {
+  if (serverRunsOpen() && !storedToken()) {
+    // Close puts back what the notice said before (an empty range's help, say).
+    const before = [...notice.childNodes];
+    showOpenMode(notice, () => notice.replaceChildren(...before));
+  } else showTokenForm(notice, tokenPrompt, start);
+}
+
+let zoneListing: Promise<ZoneListAnswer['zones']> | undefined;
+
+/** The zone list, asked once per start (listing zones scans the whole store); a failed ask is retried next time. */
+function zoneList(): Promise<ZoneListAnswer['zones']> {
+  zoneListing ??= api.zones().then(
+    (answer) => {
+      zones = answer.zones;
+      return zones;
+    },
+    (err: unknown) => {
+      zoneListing = undefined;
+      throw err;
+    },
+  );
+  return zoneListing;
+}
 
 /**
  * Draws the view of the zone the URL names, then loads the zone list for the picker (listing
  * zones scans the whole store, so the first view does not wait for it). Without a zone in the
- * URL, or with an unknown one, the busiest zone is shown.
+ * URL the busiest zone is shown; an unknown one is named, with the zones to choose from.
  */
 async function start(): Promise<void> {
   fill(notice);
   setBusy(true);
+  zoneListing = undefined;
   if (state.zone) {
     await load();
-    if (document.documentElement.dataset.view === 'unauthorized') return;
+    if (['unauthorized', 'unknown-zone'].includes(document.documentElement.dataset.view ?? '')) return;
   }
   try {
-    zones = (await api.zones()).zones;
+    await zoneList();
   } catch (err) {
     setBusy(false);
     return fail(err);
@@ -83,13 +127,23 @@ async function start(): Promise<void> {
     setView('no-data');
     return showNoData(notice);
   }
-  if (!zones.some((z) => z.zone === state.zone)) {
+  if (!state.zone) {
     state = { ...state, zone: [...zones].sort((a, b) => b.requests - a.requests)[0].zone };
     history.replaceState(null, '', writeState(state));
     await load();
   } else {
     controls();
   }
+}
+
+/**
+ * True when a failure is the server not knowing the view's zone (404, or 400 for a name it
+ * refuses) and its zone list agrees; the page then names the zone instead of an error.
+ */
+async function isUnknownZone(err: unknown): Promise<boolean> {
+  if (!(err instanceof ApiFailure) || ![400, 404].includes(err.status) || !state.zone) return false;
+  const listed = await zoneList().catch(() => undefined);
+  return listed !== undefined && listed.length > 0 && !listed.some((z) => z.zone === state.zone);
 }
 
 /**
@@ -124,15 +178,24 @@ async function load(quiet = false): Promise<void> {
     coloAnswer?.catch(() => undefined);
     const [codesAnswer, summaryAnswer] = await Promise.all([codes, summary]);
     view = toStatusView(codesAnswer);
-    if (await render(summaryAnswer)) {
+    if (await render(summaryAnswer, signal)) {
       markFirstRender();
-      if (coloAnswer) colos.show((await coloAnswer).colos, state.colos);
+      showTruncated(
+        byId('codes-truncated'),
+        codesAnswer,
+        'rows',
+        'They are the first in time order: narrow the range or take a larger bucket to see the rest.',
+      );
+      if (coloAnswer) colos.show(await coloAnswer, state.colos);
       else colos.planRequired(state.zone, zoneInfo.plan);
       setView('ready');
     }
   } catch (err) {
     if (signal.aborted) return;
-    fail(err);
+    if (await isUnknownZone(err)) {
+      if (signal.aborted) return;
+      unknownZone();
+    } else fail(err);
   } finally {
     if (loading === controller) {
       setBusy(false);
@@ -144,19 +207,23 @@ async function load(quiet = false): Promise<void> {
   live.loadEnded(endsNow(state) && showing ? state.zone : undefined);
 }
 
-/** Draws the view; false when the range is empty (then the empty state shows instead). */
-async function render(summary: SummaryAnswer): Promise<boolean> {
+/** Draws the view; false when the range is empty (then the empty state shows instead) or a newer load took over. */
+async function render(summary: SummaryAnswer, signal: AbortSignal): Promise<boolean> {
   document.title = `${state.zone} · status codes · edgestat`;
   renderTabs(byId('tabs'), byId('explanation'), state.tab, onTab);
   renderFilters();
-  const zone = zones.find((z) => z.zone === state.zone);
   if (summary.requests === 0) {
+    // The time of the zone's latest request is in the zone list, which the first view does not wait for: wait here.
+    const listed = await zoneList().catch(() => zones);
+    if (signal.aborted) return false;
+    const zone = listed.find((z) => z.zone === state.zone);
     dashboard.hidden = true;
     showEmptyRange(notice, state.zone, zone?.lastSeen ?? null, endsNow(state));
     setView('empty');
     return false;
   }
-  fill(notice);
+  // The open-mode notice, which the user opened with the Token link, stays until closed (live refreshes too).
+  if (!notice.querySelector('[data-opened]')) fill(notice);
   dashboard.hidden = false;
   renderSummary(byId('summary'), summary, state.tab, onTab);
   await renderCodes();
@@ -180,13 +247,27 @@ async function renderCodes(): Promise<void> {
   empty.textContent = current.series.length
     ? 'Every code is hidden: press a code in the legend to show it again.'
     : `No ${TAB_INFO[state.tab].title.toLowerCase()} in this range.`;
-  table.setRows(statusRows(visible), true);
+  table.setRows(statusRows(visible, current.partial), true);
+  showPartialNote(current);
   byId('csv').onclick = () =>
     download(
       `edgestat-${state.zone}-${state.tab}-${new Date().toISOString().slice(0, 16)}.csv`,
       statusCsv(table.sorted()),
     );
   (await chart).render(current, visible);
+}
+
+/** Says under the chart that its last bucket is still filling up, when it is. */
+function showPartialNote(current: StatusView): void {
+  const note = byId('partial-note');
+  note.hidden = current.partial === null || !current.series.length;
+  const bucket = current.partial === null ? '' : `The last bucket (from ${minute(current.partial)})`;
+  // A live range ends now, inside its last bucket; a past one can end inside it too.
+  note.textContent = !bucket
+    ? ''
+    : endsNow(state)
+      ? `${bucket} is not complete yet: its requests are still arriving, so it reads lower than the others.`
+      : `${bucket} is cut by the end of the range: it covers only part of its length, so it reads lower than the others.`;
 }
 
 /** The data center filter as removable chips (or why it does not apply). */
@@ -226,6 +307,15 @@ function renderFilters(): void {
   );
 }
 
+/** The view's zone is not one the server has: name it and offer the zones it has (keeping the rest of the view). */
+function unknownZone(): void {
+  dashboard.hidden = true;
+  document.title = 'no such zone · edgestat';
+  controls();
+  showUnknownZone(notice, state.zone, zones, (zone) => change({ zone }));
+  setView('unknown-zone');
+}
+
 function fail(err: unknown): void {
   dashboard.hidden = true;
   const unauthorized = err instanceof ApiFailure && err.status === 401;
@@ -234,7 +324,7 @@ function fail(err: unknown): void {
   setView(unauthorized ? 'unauthorized' : 'error');
 }
 
-/** What the page shows, on <html data-view>: loading, ready, empty, no-data, unauthorized or error (tests wait on it). */
+/** What the page shows, on <html data-view>: loading, ready, empty, no-data, unknown-zone, unauthorized or error (tests wait on it). */
 function setView(view: string): void {
   document.documentElement.dataset.view = view;
 }

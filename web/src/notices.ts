@@ -1,13 +1,38 @@
-import { ApiFailure, storedToken, storeToken } from './api.js';
+import { ApiFailure, api, type Bounded, type LogFormat, storedToken, storeToken, type ZoneListAnswer } from './api.js';
 import { fill, h } from './dom.js';
+import { count } from './format.js';
 
 const command = (text: string) => h('pre', {}, h('code', {}, text));
+
+let formats: Promise<LogFormat[]> | undefined;
+
+/**
+ * The formats the server reads, as a list filled in when the server's answer arrives: the
+ * server's parser registry is the one list, so a new format shows here without a change to the page.
+ */
+function formatList(): HTMLElement {
+  const list = h('ul', { class: 'formats', 'data-formats': '' });
+  formats ??= api.formats().then((answer) => answer.formats);
+  formats.then(
+    (known) =>
+      fill(
+        list,
+        known.map((f) => h('li', { 'data-format': f.name }, h('code', {}, f.name), `: ${f.description}`)),
+      ),
+    () => {
+      formats = undefined;
+      fill(list, h('li', {}, h('code', {}, 'edgestat ingest --help'), ' lists them'));
+    },
+  );
+  return list;
+}
 
 /** How to get data in, shown wherever there is none yet. */
 function ingestHelp(zone: string): Node[] {
   const origin = location.origin + location.pathname.replace(/\/[^/]*$/, '');
   return [
-    h('p', {}, 'Ingest access logs from a file (nginx, Cloudflare Logpush, NDJSON; plain or gzip):'),
+    h('p', {}, 'Ingest access logs from a file, plain or gzip, in any format this server reads:'),
+    formatList(),
     command(`edgestat ingest --zone ${zone} /var/log/nginx/access.log`),
     h('p', {}, 'or push them to this server:'),
     command(
@@ -89,6 +114,93 @@ export function showTokenForm(element: HTMLElement, failure: ApiFailure, onSaved
     ),
   );
   input.focus();
+}
+
+/** The Token link on a server that answers without a token: there is nothing to enter. */
+export function showOpenMode(element: HTMLElement, onClose: () => void): void {
+  fill(
+    element,
+    h(
+      'div',
+      { class: 'notice', role: 'note', 'data-state': 'open', 'data-opened': '' },
+      h('h2', {}, 'This server runs open: no token is needed'),
+      h(
+        'p',
+        {},
+        'It has no API tokens, so it answers this browser without one (an open server listens on this machine only).',
+      ),
+      h(
+        'p',
+        {},
+        'Once a token is created on it, it asks every client for one, and this link is where the dashboard takes it:',
+      ),
+      command("edgestat token create --name dashboard --scope analytics:read --zone '*'"),
+      h('button', { type: 'button', onclick: onClose }, 'Close'),
+    ),
+  );
+}
+
+/** How many zones the unknown-zone notice offers at most (the picker has them all). */
+const ZONES_OFFERED = 50;
+
+/** A zone the server has neither data nor a plan for: say so, and offer the zones it has, busiest first. */
+export function showUnknownZone(
+  element: HTMLElement,
+  zone: string,
+  zones: ZoneListAnswer['zones'],
+  choose: (zone: string) => void,
+): void {
+  const busiest = [...zones].sort((a, b) => b.requests - a.requests || a.zone.localeCompare(b.zone));
+  const offered = busiest.slice(0, ZONES_OFFERED);
+  fill(
+    element,
+    h(
+      'div',
+      { class: 'notice', role: 'alert', 'data-state': 'unknown-zone' },
+      h('h2', {}, `No zone ${zone}`),
+      h(
+        'p',
+        {},
+        zones.length
+          ? 'This server has no requests and no plan for a zone of that name. Choose one of its zones:'
+          : 'This server has no zones yet.',
+      ),
+      h(
+        'ul',
+        { class: 'zone-choices' },
+        offered.map((z) =>
+          h(
+            'li',
+            {},
+            h('button', { type: 'button', class: 'link', 'data-zone': z.zone, onclick: () => choose(z.zone) }, z.zone),
+            ` ${z.plan}, ${count(z.requests)} ${z.requests === 1 ? 'request' : 'requests'}`,
+          ),
+        ),
+      ),
+      busiest.length > offered.length
+        ? h('p', { class: 'muted' }, `and ${count(busiest.length - offered.length)} more in the Zone picker.`)
+        : null,
+    ),
+  );
+}
+
+/**
+ * Says that an answer was cut at the server's row limit (or clears the element): without it a cut
+ * answer would read as the whole. `what` names the rows ("data centers"), `rest` how to see them.
+ */
+export function showTruncated(element: HTMLElement, answer: Bounded, what: string, rest: string): void {
+  element.hidden = !answer.truncated;
+  fill(
+    element,
+    answer.truncated
+      ? h(
+          'div',
+          { class: 'notice truncated', role: 'note', 'data-state': 'truncated' },
+          h('strong', {}, `Showing ${count(answer.limit ?? 0)} ${what} only`),
+          ` (the server's limit for one answer). ${rest}`,
+        )
+      : null,
+  );
 }
 
 /** Any other failure: what went wrong, and a retry. */

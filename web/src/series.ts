@@ -21,6 +21,8 @@ export interface StatusView {
   buckets: number[];
   /** Codes present in the answer, ascending. */
   series: StatusSeries[];
+  /** Start of the last bucket when the range ends inside it (the current minute of a live view), else null. */
+  partial: number | null;
 }
 
 /** Arranges an answer grouped by status into one series per code. */
@@ -41,7 +43,10 @@ export function toStatusView(answer: QueryAnswer): StatusView {
     series.requests += row.requests;
     series.points.set(Date.parse(row.t), { requests: row.requests, percent: row.percent });
   }
-  return { bucketMs, buckets, series: [...byStatus.values()].sort((a, b) => a.status - b.status) };
+  const last = buckets.at(-1);
+  // A range that ends now ends inside its last bucket: that bucket is still filling up.
+  const partial = last !== undefined && last + bucketMs > to ? last : null;
+  return { bucketMs, buckets, series: [...byStatus.values()].sort((a, b) => a.status - b.status), partial };
 }
 
 /** The view without the codes the user hid. */

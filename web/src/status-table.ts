@@ -11,14 +11,16 @@ export interface StatusRow {
   t: number;
   requests: number;
   percent: number;
+  /** The bucket is not complete yet (see StatusView.partial). */
+  partial: boolean;
 }
 
-/** Rows for the visible codes: every bucket in which a code has requests. */
-export function statusRows(visible: StatusSeries[]): StatusRow[] {
+/** Rows for the visible codes: every bucket in which a code has requests; `partial` is the incomplete bucket's start. */
+export function statusRows(visible: StatusSeries[], partial: number | null = null): StatusRow[] {
   const rows: StatusRow[] = [];
   for (const s of visible) {
     for (const [t, point] of s.points)
-      rows.push({ status: s.status, t, requests: point.requests, percent: point.percent });
+      rows.push({ status: s.status, t, requests: point.requests, percent: point.percent, partial: t === partial });
   }
   return rows;
 }
@@ -56,6 +58,9 @@ export function statusTable(element: HTMLElement): SortableTable<StatusRow> {
             { datetime: new Date(r.t).toISOString() },
             h('span', { class: 'year' }, text.slice(0, 5)),
             text.slice(5),
+            r.partial
+              ? h('span', { class: 'partial', title: 'not complete yet: requests still arriving' }, 'partial')
+              : null,
           );
         },
       },

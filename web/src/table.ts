@@ -25,6 +25,8 @@ export interface TableOptions<R> {
 export class SortableTable<R> {
   private rows: R[] = [];
   private page = 0;
+  /** The column the user last sorted by; the initial sort is not the user's choice. */
+  private clicked: string | undefined;
   private readonly table = h('table', { class: 'data' });
   private readonly pager = h('div', { class: 'pager' });
 
@@ -51,8 +53,11 @@ export class SortableTable<R> {
   private sortBy(key: string): void {
     const sort = this.options.sort;
     const column = this.options.columns.find((c) => c.key === key)!;
-    sort.descending = sort.key === key ? !sort.descending : Boolean(column.numeric);
+    // A first click sorts a column its natural way (numbers largest first, text A to Z), even when
+    // the table starts sorted by it; clicking it again reverses.
+    sort.descending = this.clicked === key ? !sort.descending : Boolean(column.numeric);
     sort.key = key;
+    this.clicked = key;
     this.page = 0;
     this.sortRows();
     this.render();
