@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { IngestResult } from '../ingest/pipeline.js';
 import type { RejectReason } from '../model/rejection.js';
+import type { RequestSource } from '../model/request-source.js';
 import { type PushAnswer, PushRejectedError, pushBatch } from '../server/push-client.js';
 import { lineBlocks } from '../sources/blocks.js';
 import { type DecodeStats, decode } from '../sources/decode.js';
@@ -38,6 +39,7 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     rejected: 0,
     rejectsByReason: {},
     samples: [],
+    setAside: {},
     rawBytes: 0,
     bytes: 0,
     gzip: false,
@@ -92,6 +94,9 @@ export async function ingestRemote(input: AsyncIterable<Uint8Array>, options: Re
     result.format = answer.format;
     result.folded.colo += answer.folded?.colo ?? 0;
     result.folded.host += answer.folded?.host ?? 0;
+    for (const [source, count] of Object.entries(answer.setAside ?? {}) as Array<[RequestSource, number]>) {
+      result.setAside[source] = (result.setAside[source] ?? 0) + count;
+    }
     for (const notice of answer.notices ?? []) {
       result.notices ??= [];
       if (!result.notices.includes(notice)) result.notices.push(notice);

@@ -43,6 +43,14 @@ export function printSummary(outcomes: FileOutcome[], json: boolean): void {
     for (const [reason, count] of Object.entries(r.rejectsByReason)) {
       out.push(`    ${n.format(count).padStart(10)}  ${reason}: ${REJECT_REASONS[reason as RejectReason]}`);
     }
+    const setAside = Object.entries(r.setAside ?? {}).filter(([, count]) => count > 0);
+    if (setAside.length > 0) {
+      const total = setAside.reduce((sum, [, count]) => sum + count, 0);
+      out.push(
+        `  set aside ${n.format(total)} accepted lines that are not visitor requests (stored; counted with --request-source):`,
+        ...setAside.map(([source, count]) => `    ${n.format(count).padStart(10)}  ${source}`),
+      );
+    }
     if (r.samples.length > 0) out.push('  first rejected lines:');
     for (const s of r.samples) out.push(`    line ${s.line}: ${s.reason}: ${s.detail}`, `      ${s.text}`);
     if (r.folded.colo || r.folded.host) {

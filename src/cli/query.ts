@@ -17,6 +17,7 @@ interface QueryFlags extends StoreOptions {
   status?: string;
   group?: string;
   host?: string;
+  requestSource?: string;
   json?: boolean;
   csv?: boolean;
   server?: string;
@@ -32,11 +33,15 @@ export function registerQuery(program: Command): void {
       .option('--from <time>', 'start: ISO 8601, now, -30m, -24h, -7d, unix seconds', '-24h')
       .option('--to <time>', 'end (exclusive)', 'now')
       .option('--bucket <size>', ['auto', ...BUCKET_NAMES].join(', '), 'auto')
-      .option('--by <dims>', 'group by: status,group,colo,host,source (comma-separated)', 'status')
+      .option('--by <dims>', 'group by: status,group,colo,host,source,requestSource (comma-separated)', 'status')
       .option('--colo <colos>', 'only these data centers (comma-separated)')
       .option('--status <codes>', 'only these display statuses: 404, 5xx, ... (comma-separated)')
       .option('--group <groups>', 'only these groups: success,edge,origin,503,52x,excluded')
       .option('--host <host>', 'only this host')
+      .option(
+        '--request-source <sources>',
+        'only these request sources: all, or eyeball,purge,edgeWorkerFetch,... (default eyeball: visitor requests; all with --by requestSource)',
+      )
       .option('--json', 'print the answer as JSON')
       .option('--csv', 'print the answer as CSV')
       .option('--server <url>', 'ask a running edgestat serve (its API rules apply) instead of opening the store')
@@ -73,10 +78,10 @@ function askServer(server: string, flags: QueryFlags): Promise<QueryAnswer> {
   if (flags.store || flags.db) throw new Error('give either --server or --store/--db, not both');
   // Validated here too, so that a typo is reported the same way with or without --server.
   toStatusQuery(flags);
-  const { zone, from, to, bucket, by, colo, status, group, host } = flags;
+  const { zone, from, to, bucket, by, colo, status, group, host, requestSource } = flags;
   return queryServer(
     server,
-    { zone, from, to, bucket, by, colo, status, group, host },
+    { zone, from, to, bucket, by, colo, status, group, host, requestSource },
     flags.token ?? process.env.EDGESTAT_TOKEN,
   );
 }

@@ -236,6 +236,27 @@ describe('dashboard in headless Chromium against edgestat serve', { skip, timeou
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'tab-503');
   });
 
+  it('shows what is driving an error group, and filters to a data center in one click', async () => {
+    await page.goto(`${server.url}/?zone=${ZONE}&tab=52x`);
+    await waitForView(page, 'ready');
+    assert.equal(await page.locator('#drivers-panel').isVisible(), true);
+    // 5 requests of 522 in FRA over the last day, none the day before.
+    const colo = await page.$$eval('#drivers [data-dimension="colo"] tbody tr', (rows) =>
+      rows.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    assert.deepEqual(colo[0].slice(0, 4), ['FRA', '5', '0', '+5']);
+    const host = await page.$$eval('#drivers [data-dimension="host"] tbody tr', (rows) =>
+      rows.map((tr) => tr.getAttribute('data-value')),
+    );
+    assert.deepEqual(host, [ZONE]);
+    await page.locator('#drivers [data-dimension="colo"] tbody tr[data-value="FRA"] button').click();
+    await page.waitForURL(/colo=FRA/);
+    await waitForView(page, 'ready');
+    await page.goto(`${server.url}/?zone=${ZONE}`);
+    await waitForView(page, 'ready');
+    assert.equal(await page.locator('#drivers-panel').isHidden(), true);
+  });
+
   it('shows a custom range that ends in the past, without live updates', async () => {
     await page.goto(`${server.url}/?zone=${ZONE}`);
     await waitForView(page, 'ready');

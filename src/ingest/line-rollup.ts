@@ -1,6 +1,7 @@
 import { quoted } from '../model/quoted.js';
 import type { RejectReason } from '../model/rejection.js';
 import { emptyRequest, resetRequest } from '../model/request.js';
+import { VISITOR } from '../model/request-source.js';
 import { isZoneName, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { type Parser, SKIP } from '../parsers/parser.js';
 import { Rollup } from '../rollup/rollup.js';
@@ -32,6 +33,10 @@ export class LineRollup implements LineHandler {
       );
     } else {
       this.tally.accepted++;
+      if (request.requestSource !== VISITOR) {
+        const setAside = this.tally.setAside;
+        setAside[request.requestSource] = (setAside[request.requestSource] ?? 0) + 1;
+      }
       this.rollup.add(request);
     }
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RejectReason } from '../model/rejection.js';
+import type { RequestSource } from '../model/request-source.js';
 import type { Parser } from '../parsers/parser.js';
 import type { ParserOptions } from '../parsers/registry.js';
 import type { RollupRow } from '../rollup/rollup.js';
@@ -76,6 +77,11 @@ export interface IngestResult {
   skipped?: number;
   rejectsByReason: Partial<Record<RejectReason, number>>;
   samples: RejectSample[];
+  /**
+   * Accepted lines that are not visitor requests (Cloudflare purges, Worker subrequests, Early
+   * Hints...), by request source: stored, but left out of the status-code views by default.
+   */
+  setAside: Partial<Record<RequestSource, number>>;
   /** Raw bytes read (compressed size for gzip). */
   rawBytes: number;
   /** Decompressed bytes. */
@@ -186,6 +192,7 @@ export async function ingest(
       skipped: parsed.tally.skipped,
       rejectsByReason: parsed.tally.rejectsByReason,
       samples: parsed.tally.samples,
+      setAside: parsed.tally.setAside,
       rawBytes,
       bytes: stats.bytes,
       gzip: stats.gzip,

@@ -1,4 +1,5 @@
 import type { Rejection, RejectReason } from '../model/rejection.js';
+import type { RequestSource } from '../model/request-source.js';
 
 export const SAMPLE_REJECTS = 10;
 
@@ -17,6 +18,8 @@ export class Tally {
   skipped = 0;
   rejectsByReason: Partial<Record<RejectReason, number>> = {};
   samples: RejectSample[] = [];
+  /** Accepted lines that are not visitor requests, by request source: stored, left out of the default views. */
+  setAside: Partial<Record<RequestSource, number>> = {};
 
   reject(line: number, rejection: Rejection, text: string): void {
     this.rejected++;
@@ -33,6 +36,9 @@ export class Tally {
     this.skipped += other.skipped;
     for (const [reason, count] of Object.entries(other.rejectsByReason) as Array<[RejectReason, number]>) {
       this.rejectsByReason[reason] = (this.rejectsByReason[reason] ?? 0) + count;
+    }
+    for (const [source, count] of Object.entries(other.setAside) as Array<[RequestSource, number]>) {
+      this.setAside[source] = (this.setAside[source] ?? 0) + count;
     }
     for (const s of other.samples) this.samples.push({ ...s, line: s.line + lineOffset });
     this.samples.sort((a, b) => a.line - b.line);

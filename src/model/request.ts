@@ -1,3 +1,5 @@
+import { type RequestSource, VISITOR } from './request-source.js';
+
 /**
  * The normalized request: what every parser turns one log line into.
  * See docs/architecture.md, "Data flow". Parsers fill a reused instance
@@ -28,6 +30,8 @@ export interface NormalizedRequest {
   wsRateLimited: boolean;
   /** Response bytes sent to the client. */
   bytes: number;
+  /** Who made the request: a visitor (`eyeball`, every format but Cloudflare's) or the edge on someone's behalf. */
+  requestSource: RequestSource;
 }
 
 export const UNKNOWN_COLO = 'unknown';
@@ -44,6 +48,7 @@ export function emptyRequest(): NormalizedRequest {
     cause: 0,
     wsRateLimited: false,
     bytes: 0,
+    requestSource: VISITOR,
   };
 }
 
@@ -59,4 +64,5 @@ export function resetRequest(req: NormalizedRequest): void {
   req.cause = 0;
   req.wsRateLimited = false;
   req.bytes = 0;
+  req.requestSource = VISITOR;
 }

@@ -19,6 +19,7 @@ describe('cloudflare parser', () => {
       cause: 0,
       wsRateLimited: false,
       bytes: 1895,
+      requestSource: 'eyeball',
     });
   });
 

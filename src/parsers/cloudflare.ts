@@ -1,6 +1,7 @@
 import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
 import { EDGE_BLOCK_ERROR_CODE, EDGE_DNS_ERROR_CODE, type Verdict, whoAnswered } from './cloudflare-pathing.js';
+import { cloudflareRequestSource } from './cloudflare-request-source.js';
 import { badStatus, byteCount, checkTime, epochMs, jsonObject, NotAnObject, statusCode, wrongType } from './fields.js';
 import type { Parser, ParserFactory } from './parser.js';
 
@@ -10,7 +11,9 @@ const text = (value: unknown) => (typeof value === 'string' ? value : '');
  * Cloudflare Logpush `http_requests` NDJSON. Reads EdgeStartTimestamp, EdgeResponseStatus,
  * OriginResponseStatus, EdgeColoCode, ClientRequestHost, EdgeResponseBytes, ZoneName, and
  * the pathing fields and SecurityAction that tell the edge's own answers (see
- * cloudflare-pathing.ts); every other field is ignored.
+ * cloudflare-pathing.ts), and ClientRequestSource, WorkerSubrequest and ParentRayID that tell
+ * visitors from the edge's own requests (see cloudflare-request-source.ts); every other field
+ * is ignored, the subrequests a merged line nests included (they are not visitor requests).
  */
 export const cloudflareParser: ParserFactory = (options) => {
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;
@@ -67,6 +70,8 @@ export const cloudflareParser: ParserFactory = (options) => {
         if (Number.isNaN(bytes)) return wrongType('EdgeResponseBytes', rawBytes, 'a non-negative integer');
         out.bytes = bytes;
       }
+
+      out.requestSource = cloudflareRequestSource(o.ClientRequestSource, o.WorkerSubrequest, o.ParentRayID);
 
       const src = text(o.EdgePathingSrc);
       const op = text(o.EdgePathingOp);

@@ -17,9 +17,26 @@ function paramError(fn: () => unknown, param: string, pattern: RegExp) {
 }
 
 describe('toStatusQuery', () => {
-  it('defaults to the last 24 hours, an automatic bucket and grouping by status', () => {
+  it('defaults to the last 24 hours, an automatic bucket, grouping by status and visitor requests', () => {
     const q = toStatusQuery({ zone: 'example.com' }, NOW);
-    assert.deepEqual(q, { zone: 'example.com', from: NOW - 24 * HOUR, to: NOW, bucket: '1m', by: ['status'] });
+    assert.deepEqual(q, {
+      zone: 'example.com',
+      from: NOW - 24 * HOUR,
+      to: NOW,
+      bucket: '1m',
+      by: ['status'],
+      requestSources: ['eyeball'],
+    });
+  });
+  it('reads request sources: a list, all, and every source when grouped by request source', () => {
+    const sources = (raw: { requestSource?: string | string[]; by?: string }) =>
+      toStatusQuery({ zone: 'z', ...raw }, NOW).requestSources;
+    assert.deepEqual(sources({ requestSource: 'edgeWorkerFetch,purge,purge' }), ['edgeWorkerFetch', 'purge']);
+    assert.deepEqual(sources({ requestSource: ['eyeball', 'earlyHintsCache'] }), ['eyeball', 'earlyHintsCache']);
+    assert.equal(sources({ requestSource: 'all' }), undefined);
+    assert.equal(sources({ by: 'status,requestSource' }), undefined);
+    assert.deepEqual(sources({ by: 'requestSource', requestSource: 'purge' }), ['purge']);
+    assert.deepEqual(sources({ requestSource: '' }), ['eyeball']);
   });
   it('reads comma-separated and repeated lists, dropping duplicates', () => {
     const q = toStatusQuery(
@@ -62,7 +79,12 @@ describe('toStatusQuery', () => {
     paramError(
       () => toStatusQuery({ zone: 'z', by: 'status,pop' }, NOW),
       'by',
-      /status, group, colo, host, source; got "pop"/,
+      /status, group, colo, host, source, requestSource; got "pop"/,
+    );
+    paramError(
+      () => toStatusQuery({ zone: 'z', requestSource: 'eyeball,Eyeball' }, NOW),
+      'requestSource',
+      /all or a comma-separated list of eyeball, purge, .*inBrowserChallenge, unknown, other; got "Eyeball"/,
     );
     paramError(() => toStatusQuery({ zone: 'z', status: '404,600' }, NOW), 'status', /100-599.*got "600"/);
     paramError(() => toStatusQuery({ zone: 'z', status: '4x' }, NOW), 'status', /got "4x"/);

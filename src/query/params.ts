@@ -1,5 +1,6 @@
 import { GROUPS, type Group } from '../classify/rules.js';
 import { quoted } from '../model/quoted.js';
+import { REQUEST_SOURCES, type RequestSource, VISITOR } from '../model/request-source.js';
 import { isZoneName, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { BUCKET_NAMES, BUCKETS, type BucketName, DIMENSIONS, type Dimension, type StatusQuery } from './spec.js';
 import { autoBucket, bucketStart, parseTime } from './time.js';
@@ -29,6 +30,8 @@ export interface RawStatusQuery {
   status?: ListParam;
   group?: ListParam;
   host?: string;
+  /** `all`, or request sources; default visitors only (`eyeball`), as the edge's own analytics count. */
+  requestSource?: ListParam;
 }
 
 export const DEFAULT_FROM = '-24h';
@@ -40,7 +43,7 @@ const MAX_NAME = 255;
 
 /**
  * Turns raw query parameters into a validated StatusQuery. Defaults: the last 24 hours,
- * an automatic bucket, grouped by status. `by=` (empty) groups by bucket only.
+ * an automatic bucket, grouped by status, visitor requests only. `by=` (empty) groups by bucket only.
  * `status` takes codes (404) and classes (5xx). Throws QueryParamError.
  */
 export function toStatusQuery(raw: RawStatusQuery, now: number = Date.now()): StatusQuery {
@@ -64,6 +67,8 @@ export function toStatusQuery(raw: RawStatusQuery, now: number = Date.now()): St
   const groups = listParam(raw.group).map(groupParam);
   if (groups.length) query.groups = [...new Set(groups)];
   if (raw.host !== undefined && raw.host !== '') query.host = nameParam('host', raw.host);
+  const sources = requestSourceParam(raw.requestSource, query.by);
+  if (sources) query.requestSources = sources;
   return query;
 }
 
@@ -146,6 +151,27 @@ function statusParam(item: string): number[] {
     );
   }
   return [code];
+}
+
+/**
+ * Request sources to count: every source (undefined) for `all`; when absent, visitors only, as the
+ * edge's own analytics count, unless the answer is grouped by request source (then all of them).
+ */
+function requestSourceParam(value: ListParam, by: Dimension[]): RequestSource[] | undefined {
+  const items = listParam(value);
+  if (items.length === 0) return by.includes('requestSource') ? undefined : [VISITOR];
+  if (items.includes('all')) return undefined;
+  const sources: RequestSource[] = [];
+  for (const item of items) {
+    if (!(REQUEST_SOURCES as readonly string[]).includes(item)) {
+      throw new QueryParamError(
+        'requestSource',
+        `must be all or a comma-separated list of ${REQUEST_SOURCES.join(', ')}; got ${quoted(item)}`,
+      );
+    }
+    if (!sources.includes(item as RequestSource)) sources.push(item as RequestSource);
+  }
+  return sources;
 }
 
 function groupParam(item: string): Group {

@@ -1,4 +1,5 @@
 import { GROUPS, type Group } from '../classify/rules.js';
+import type { RequestSource } from '../model/request-source.js';
 
 /** Bucket sizes in seconds. */
 export const BUCKETS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '1d': 86400 } as const;
@@ -6,7 +7,7 @@ export type BucketName = keyof typeof BUCKETS;
 export const BUCKET_NAMES = Object.keys(BUCKETS) as BucketName[];
 
 /** Dimensions a query can group by; `status` is the display status. */
-export const DIMENSIONS = ['status', 'group', 'colo', 'host', 'source'] as const;
+export const DIMENSIONS = ['status', 'group', 'colo', 'host', 'source', 'requestSource'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 /** A validated status-codes query, shared by the CLI, the API and both stores. */
@@ -22,6 +23,8 @@ export interface StatusQuery {
   statuses?: number[];
   groups?: Group[];
   host?: string;
+  /** Only requests of these sources; absent for all. Parameters give visitors (`eyeball`) unless told otherwise. */
+  requestSources?: RequestSource[];
 }
 
 /** One row of a query answer. Dimension values appear under their own names. */
@@ -33,9 +36,10 @@ export interface QueryRow {
   colo?: string;
   host?: string;
   source?: string;
+  requestSource?: RequestSource;
   requests: number;
   bytes: number;
-  /** Share (%) of all requests of the bucket within zone, host and colo filters, over all statuses and groups. */
+  /** Share (%) of all requests of the bucket within zone, host, colo and request-source filters, over all statuses and groups. */
   percent: number;
 }
 

@@ -19,6 +19,28 @@ function req(fields: Partial<NormalizedRequest>): NormalizedRequest {
 }
 
 describe('Rollup', () => {
+  it('keeps requests of different request sources in rows of their own', () => {
+    const rollup = new Rollup();
+    for (const requestSource of [
+      'eyeball',
+      'edgeWorkerFetch',
+      'eyeball',
+      'earlyHintsCache',
+      'edgeWorkerFetch',
+    ] as const) {
+      rollup.add(req({ requestSource, bytes: 1 }));
+    }
+    const rows = rollup.drain().map((r) => [r.requestSource, r.requests, r.bytes]);
+    assert.deepEqual(
+      rows.sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        ['earlyHintsCache', 1, 1],
+        ['edgeWorkerFetch', 2, 2],
+        ['eyeball', 2, 2],
+      ],
+    );
+  });
+
   it('counts requests and bytes per minute and dimension', () => {
     const rollup = new Rollup();
     rollup.add(req({ ts: T0 + 1_000, bytes: 10 }));

@@ -1,6 +1,7 @@
 import { classify } from '../classify/classify.js';
 import type { Group, Source } from '../classify/rules.js';
 import type { NormalizedRequest } from '../model/request.js';
+import type { RequestSource } from '../model/request-source.js';
 
 export const MINUTE_MS = 60_000;
 
@@ -18,6 +19,8 @@ export interface RollupRow {
   originStatus: number;
   group: Group;
   source: Source;
+  /** Who made the requests; absent means visitors (`eyeball`), as in rows made before it was kept. */
+  requestSource?: RequestSource;
   requests: number;
   bytes: number;
 }
@@ -28,7 +31,7 @@ export interface RollupRow {
  * `size` passes their limit and hand the rows to a store.
  */
 export class Rollup {
-  /** Rows by place (minute, zone, host, colo), then by the request's status fields packed in a number. */
+  /** Rows by place (minute, zone, host, colo, request source), then by the request's status fields packed in a number. */
   private places = new Map<string, Map<number | string, RollupRow>>();
   private rowCount = 0;
   requests = 0;
@@ -37,6 +40,7 @@ export class Rollup {
   private lastZone = '';
   private lastHost = '';
   private lastColo = '';
+  private lastSource = '';
   private lastPlace: Map<number | string, RollupRow> | undefined;
 
   get size(): number {
@@ -52,9 +56,10 @@ export class Rollup {
       minute !== this.lastMinute ||
       req.colo !== this.lastColo ||
       req.host !== this.lastHost ||
-      req.zone !== this.lastZone
+      req.zone !== this.lastZone ||
+      req.requestSource !== this.lastSource
     ) {
-      const key = `${minute}\u0000${req.zone}\u0000${req.host}\u0000${req.colo}`;
+      const key = `${minute}\u0000${req.zone}\u0000${req.host}\u0000${req.colo}\u0000${req.requestSource}`;
       place = this.places.get(key);
       if (!place) {
         place = new Map();
@@ -64,6 +69,7 @@ export class Rollup {
       this.lastZone = req.zone;
       this.lastHost = req.host;
       this.lastColo = req.colo;
+      this.lastSource = req.requestSource;
       this.lastPlace = place;
     }
     const code = statusKey(req);
@@ -85,6 +91,7 @@ export class Rollup {
       originStatus: req.originStatus,
       group: c.group,
       source: c.source,
+      requestSource: req.requestSource,
       requests: 1,
       bytes: req.bytes,
     });

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { IngestResult } from '../ingest/pipeline.js';
+import { VISITOR } from '../model/request-source.js';
 import type { RollupRow } from '../rollup/rollup.js';
 import type { BatchWriter, Store } from '../stores/store.js';
 import { RequestSeries } from './metric-labels.js';
@@ -41,7 +42,7 @@ export class Metrics {
   });
   readonly requests = new Counter({
     name: 'edgestat_requests_total',
-    help: 'Requests in committed ingested logs, by zone, data center, display status and group (first 100 zones, 200 colos each; the rest under "(Other)")',
+    help: 'Visitor requests (request source eyeball) in committed ingested logs, by zone, data center, display status and group (first 100 zones, 200 colos each; the rest under "(Other)")',
     labelNames: ['zone', 'colo', 'status', 'group'] as const,
     registers: [this.registry],
   });
@@ -89,10 +90,12 @@ export class Metrics {
   }
 }
 
-/** Requests of one batch by zone, colo, status and group: counted into metrics only once it commits. */
+/** Visitor requests of one batch by zone, colo, status and group: counted into metrics only once it commits. */
 export class RequestTally extends Map<string, number> {
   add(rows: RollupRow[]): void {
     for (const r of rows) {
+      // As in the status-code views: the edge's own requests (Worker subrequests, purges...) are not traffic.
+      if ((r.requestSource ?? VISITOR) !== VISITOR) continue;
       const key = `${r.zone}\u0000${r.colo}\u0000${r.status}\u0000${r.group}`;
       this.set(key, (this.get(key) ?? 0) + r.requests);
     }

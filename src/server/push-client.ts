@@ -3,9 +3,9 @@ import type { Static } from '@fastify/type-provider-typebox';
 import type { IngestAnswer } from './schemas.js';
 
 type IngestAnswerFields = Static<typeof IngestAnswer>;
-/** What `POST /api/v1/zones/{zone}/logs` answers; servers older than `folded` and `notices` leave them out. */
-export type PushAnswer = Omit<IngestAnswerFields, 'folded' | 'notices'> &
-  Partial<Pick<IngestAnswerFields, 'folded' | 'notices'>>;
+/** What `POST /api/v1/zones/{zone}/logs` answers; servers older than `folded`, `notices` and `setAside` leave them out. */
+export type PushAnswer = Omit<IngestAnswerFields, 'folded' | 'notices' | 'setAside'> &
+  Partial<Pick<IngestAnswerFields, 'folded' | 'notices' | 'setAside'>>;
 
 export interface PushOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080 */

@@ -169,7 +169,7 @@ describe('query API', () => {
   it('answers 400 naming the parameter and what is allowed', async () => {
     const cases: Array<[string, string, RegExp]> = [
       ['bucket=2m', 'bucket', /auto, 1m, 5m, 15m, 1h, 1d/],
-      ['by=pop', 'by', /status, group, colo, host, source; got "pop"/],
+      ['by=pop', 'by', /status, group, colo, host, source, requestSource; got "pop"/],
       ['status=600', 'status', /100-599/],
       ['group=errors', 'group', /success, edge, origin, 503, 52x, excluded/],
       ['from=yesterday', 'from', /ISO 8601/],
@@ -212,6 +212,7 @@ describe('query API', () => {
       'from',
       'group',
       'host',
+      'requestSource',
       'status',
       'to',
       'zone',

@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { GROUPS } from '../classify/rules.js';
+import { REQUEST_SOURCES, VISITOR } from '../model/request-source.js';
 import { ZONE_NAME_PATTERN, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { FORMAT_CHOICES } from '../parsers/registry.js';
 import { BUCKET_NAMES } from '../query/spec.js';
@@ -18,6 +19,9 @@ const time = (what: string, fallback: string) =>
     }),
   );
 const list = (what: string) => Type.Optional(Type.String({ description: `${what} (comma-separated)` }));
+const requestSource = list(
+  `Only these request sources: all, or of ${REQUEST_SOURCES.join(', ')}; default ${VISITOR} (visitor requests, as the edge's own analytics count), or all when grouped by requestSource`,
+);
 
 export const RangeQuery = {
   from: time('Start (inclusive; moved back to the start of its bucket)', '-24h'),
@@ -32,11 +36,12 @@ export const RangeQuery = {
 export const StatusCodesQuery = Type.Object(
   {
     ...RangeQuery,
-    by: list('Group by: status, group, colo, host, source; default status; empty for totals per bucket'),
+    by: list('Group by: status, group, colo, host, source, requestSource; default status; empty for totals per bucket'),
     colo: list('Only these data centers (enterprise plan)'),
     status: list('Only these display statuses: codes (404) or classes (5xx)'),
     group: list(`Only these groups: ${GROUPS.join(', ')}`),
     host: Type.Optional(Type.String({ description: 'Only this host' })),
+    requestSource,
     format: Type.Optional(
       Type.Enum(['json', 'csv'], { description: 'Answer format; Accept: text/csv also gives CSV' }),
     ),
@@ -49,11 +54,12 @@ export const SummaryQuery = Type.Object(
     ...RangeQuery,
     colo: list('Only these data centers (enterprise plan)'),
     host: Type.Optional(Type.String({ description: 'Only this host' })),
+    requestSource,
   },
   { additionalProperties: false },
 );
 
-export const ColosQuery = Type.Object(RangeQuery, { additionalProperties: false });
+export const ColosQuery = Type.Object({ ...RangeQuery, requestSource }, { additionalProperties: false });
 
 export const IngestQuery = Type.Object(
   {
@@ -102,9 +108,12 @@ export const StatusCodesAnswer = Type.Object({
       colo: Type.Optional(Type.String()),
       host: Type.Optional(Type.String()),
       source: Type.Optional(Type.String({ description: 'edge or origin' })),
+      requestSource: Type.Optional(Type.Enum([...REQUEST_SOURCES])),
       requests: Type.Integer(),
       bytes: Type.Integer(),
-      percent: Type.Number({ description: 'Share (%) of all requests of the bucket within zone, host and colo scope' }),
+      percent: Type.Number({
+        description: 'Share (%) of all requests of the bucket within zone, host, colo and request-source scope',
+      }),
     }),
   ),
 });
@@ -175,6 +184,10 @@ export const IngestAnswer = Type.Object({
     { colo: Type.Integer(), host: Type.Integer() },
     { description: 'Requests stored under the colo or host "(Other)": their zone\'s day had reached its cap' },
   ),
+  setAside: Type.Object(Object.fromEntries(REQUEST_SOURCES.map((s) => [s, Type.Optional(Type.Integer())])), {
+    description:
+      'Accepted lines that are not visitor requests, by request source (Cloudflare Worker subrequests, purges, Early Hints...): stored, but counted only when a query asks for their request source',
+  }),
   notices: Type.Array(Type.String(), {
     description: 'What the format cannot tell (nginx combined: origin from edge errors), with the log format to use',
   }),
@@ -184,19 +197,32 @@ export const FormatsAnswer = Type.Object({
   formats: Type.Array(Type.Object({ name: Type.String(), description: Type.String() })),
 });
 
+export const LiveQuery = Type.Object(
+  {
+    rows: Type.Optional(
+      Type.Enum(['all', 'none'], {
+        description: 'none: events carry only the minute that changed (`{ t }`), for clients that fetch what they show',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** The data of one `minute` event of the live stream. */
 export const LiveMinute = Type.Object({
   t: Type.String({ format: 'date-time', description: 'Start of the minute' }),
   truncated: Type.Optional(Type.Boolean()),
   limit: Type.Optional(Type.Integer()),
-  rows: Type.Array(
-    Type.Object({
-      status: Type.Integer(),
-      group: Group,
-      colo: Type.Optional(Type.String({ description: 'Only on plans with the data center breakdown' })),
-      requests: Type.Integer(),
-      bytes: Type.Integer(),
-    }),
+  rows: Type.Optional(
+    Type.Array(
+      Type.Object({
+        status: Type.Integer(),
+        group: Group,
+        colo: Type.Optional(Type.String({ description: 'Only on plans with the data center breakdown' })),
+        requests: Type.Integer(),
+        bytes: Type.Integer(),
+      }),
+    ),
   ),
 });
 
@@ -210,6 +236,7 @@ export const DriversQuery = Type.Object(
     status: list('The codes whose change to explain: codes (522) or classes (5xx)'),
     group: list(`Or the groups: ${GROUPS.join(', ')}`),
     by: list('Dimensions to rank: colo (enterprise plan), host; default both the plan allows'),
+    requestSource,
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,5 @@
 import type { Group, Source } from '../classify/rules.js';
+import type { RequestSource } from '../model/request-source.js';
 import type { Dimension, StatusQuery } from '../query/spec.js';
 import type { RollupRow } from '../rollup/rollup.js';
 
@@ -10,6 +11,7 @@ export interface AggregateRow {
   colo?: string;
   host?: string;
   source?: Source;
+  requestSource?: RequestSource;
   requests: number;
   bytes: number;
 }
@@ -105,7 +107,7 @@ export interface Store {
   ingestRecord(key: string): Promise<IngestRecord | undefined>;
   ingestRecordsByHint(hint: string): Promise<IngestRecord[]>;
   aggregate(q: AggregateQuery): Promise<AggregateRow[]>;
-  /** Total requests per bucket within zone, host and colo filters (status and group filters ignored). */
+  /** Total requests per bucket within zone, host, colo and request-source filters (status and group filters ignored). */
   bucketTotals(q: AggregateQuery): Promise<Map<number, number>>;
   distinctValues(q: DistinctQuery): Promise<string[]>;
   zones(): Promise<ZoneInfo[]>;

@@ -11,6 +11,7 @@ export type SummaryAnswer = Static<typeof schemas.SummaryAnswer>;
 export type ColosAnswer = Static<typeof schemas.ColosAnswer>;
 export type ColoTotals = ColosAnswer['colos'][number];
 export type FormatsAnswer = Static<typeof schemas.FormatsAnswer>;
+export type DriversAnswer = Static<typeof schemas.DriversAnswer>;
 /** A log format the server reads (from its parser registry). */
 export type LogFormat = FormatsAnswer['formats'][number];
 /** One event of the live stream: the current minute's counts as they stand. */
@@ -104,6 +105,8 @@ export const api = {
     getJson<SummaryAnswer>(`${zonePath(zone)}/summary`, params, signal),
   colos: (zone: string, params: Params, signal?: AbortSignal) =>
     getJson<ColosAnswer>(`${zonePath(zone)}/colos`, params, signal),
+  drivers: (zone: string, params: Params, signal?: AbortSignal) =>
+    getJson<DriversAnswer>(`${zonePath(zone)}/drivers`, params, signal),
   formats: (signal?: AbortSignal) => getJson<{ formats: LogFormat[] }>('/formats', {}, signal),
 };
 
@@ -119,7 +122,8 @@ export async function followLive(
 ): Promise<void> {
   while (!signal.aborted) {
     try {
-      const response = await fetch(url(`${zonePath(zone)}/live`), {
+      // Only which minute changed: the page fetches the few buckets it shows for it.
+      const response = await fetch(url(`${zonePath(zone)}/live`, { rows: 'none' }), {
         headers: { ...headers(), accept: 'text/event-stream' },
         signal,
       });

@@ -11,6 +11,7 @@ import {
 import { ColoBreakdown } from './colos.js';
 import { renderControls } from './controls.js';
 import { byId, fill, h } from './dom.js';
+import { DriversPanel } from './drivers.js';
 import { minute } from './format.js';
 import { renderSummary, renderTabs, TAB_INFO } from './groups.js';
 import { renderLegend } from './legend.js';
@@ -24,7 +25,7 @@ import {
   showTruncated,
   showUnknownZone,
 } from './notices.js';
-import { type StatusView, toStatusView, visibleSeries } from './series.js';
+import { mergeRecent, type StatusView, toStatusView, visibleSeries } from './series.js';
 import {
   effectiveBucket,
   endsNow,
@@ -44,13 +45,16 @@ const dashboard = byId('dashboard');
 const chart = import('./chart.js').then(({ StatusChart }) => new StatusChart(byId('chart')));
 const table = statusTable(byId('status-table'));
 const colos = new ColoBreakdown(byId('colos'), (selected) => change({ colos: selected }));
+const drivers = new DriversPanel(byId('drivers-panel'), byId('drivers'), byId('drivers-hint'), (colo) =>
+  change({ colos: [colo] }),
+);
 
 let state: ViewState = readState(location.search);
 let zones: ZoneListAnswer['zones'] = [];
 let zoneInfo: ZoneAnswer | undefined;
 let view: StatusView | undefined;
 let loading: AbortController | undefined;
-const live = new LiveUpdates(() => void load(true), byId('live'));
+const live = new LiveUpdates((since) => void update(since), byId('live'));
 
 /** Applies a change of view: URL first (so it can be shared), then the page. */
 function change(patch: Partial<ViewState>): void {
@@ -186,8 +190,11 @@ async function load(quiet = false): Promise<void> {
         'rows',
         'They are the first in time order: narrow the range or take a larger bucket to see the rest.',
       );
-      if (coloAnswer) colos.show(await coloAnswer, state.colos);
-      else colos.planRequired(state.zone, zoneInfo.plan);
+      if (coloAnswer) {
+        colos.show(await coloAnswer, state.colos);
+        colosAt = Date.now();
+      } else colos.planRequired(state.zone, zoneInfo.plan);
+      await showDrivers(range, colo, signal);
       setView('ready');
     }
   } catch (err) {
@@ -205,6 +212,67 @@ async function load(quiet = false): Promise<void> {
   // An empty range stays live too: the first requests of a new zone appear as they arrive.
   const showing = ['ready', 'empty'].includes(document.documentElement.dataset.view ?? '');
   live.loadEnded(endsNow(state) && showing ? state.zone : undefined);
+}
+
+/** Data centers of a live view are asked again at most this often (they change slowly; the chart follows each minute). */
+const LIVE_COLOS_MS = 30_000;
+let colosAt = 0;
+
+/**
+ * Brings a live view up to date without fetching its whole range again: the status codes of the
+ * buckets from the one holding `since` on, the range's summary (a few hundred bytes), and now and
+ * then its data centers. Anything unexpected falls back to a full load.
+ */
+async function update(since: number): Promise<void> {
+  const current = view;
+  if (!current || loading || document.documentElement.dataset.view !== 'ready') return void load(true);
+  const controller = new AbortController();
+  loading = controller;
+  const { signal } = controller;
+  live.loadStarted();
+  try {
+    const bucket = effectiveBucket(state);
+    const entitled = zoneInfo?.features.coloBreakdown ?? false;
+    const colo = entitled && state.colos.length ? state.colos.join(',') : undefined;
+    const group = state.tab === 'all' ? undefined : state.tab;
+    const range = { ...rangeParams(state), bucket };
+    const from = new Date(Math.max(0, since - (since % current.bucketMs))).toISOString();
+    const [recent, summary] = await Promise.all([
+      api.statusCodes(state.zone, { from, to: 'now', bucket, by: 'status', group, colo }, signal),
+      api.summary(state.zone, { ...range, colo }, signal),
+    ]);
+    view = mergeRecent(current, toStatusView(recent), Date.parse(summary.from));
+    if (await render(summary, signal)) {
+      if (Date.now() - colosAt > LIVE_COLOS_MS) {
+        colosAt = Date.now();
+        if (entitled) colos.show(await api.colos(state.zone, range, signal), state.colos);
+        await showDrivers(range, colo, signal);
+      }
+      setView('ready');
+    }
+  } catch (err) {
+    if (signal.aborted) return;
+    console.warn('live update failed, loading the view again', err);
+    loading = undefined;
+    return void load(true);
+  } finally {
+    if (loading === controller) loading = undefined;
+  }
+  live.loadEnded(endsNow(state) ? state.zone : undefined);
+}
+
+/** Error groups whose tab shows what drives them. */
+const DRIVEN_TABS: readonly Tab[] = ['edge', 'origin', '503', '52x'];
+
+/** The data centers and hosts behind the tab's group, against the period before; hidden on other tabs and with a data center filter. */
+async function showDrivers(
+  range: Record<string, string>,
+  colo: string | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!DRIVEN_TABS.includes(state.tab) || colo) return drivers.hide();
+  const answer = await api.drivers(state.zone, { ...range, group: state.tab }, signal);
+  drivers.show(answer, TAB_INFO[state.tab].title);
 }
 
 /** Draws the view; false when the range is empty (then the empty state shows instead) or a newer load took over. */

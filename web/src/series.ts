@@ -53,3 +53,35 @@ export function toStatusView(answer: QueryAnswer): StatusView {
 export function visibleSeries(view: StatusView, hidden: readonly number[]): StatusSeries[] {
   return view.series.filter((s) => !hidden.includes(s.status));
 }
+
+/**
+ * A live view brought up to date: `recent` (an answer from some bucket on to now) replaces the
+ * buckets it covers, buckets before `windowStart` (the range's start, which slides with time) drop
+ * out, and the range now ends where `recent` ends.
+ */
+export function mergeRecent(view: StatusView, recent: StatusView, windowStart: number): StatusView {
+  const recentFrom = recent.buckets[0] ?? Number.POSITIVE_INFINITY;
+  const end = (recent.buckets.at(-1) ?? view.buckets.at(-1) ?? windowStart) + view.bucketMs;
+  const byStatus = new Map<number, StatusSeries>();
+  const add = (status: number, t: number, point: Point) => {
+    let series = byStatus.get(status);
+    if (!series) {
+      series = { status, requests: 0, points: new Map() };
+      byStatus.set(status, series);
+    }
+    series.points.set(t, point);
+    series.requests += point.requests;
+  };
+  for (const series of view.series) {
+    for (const [t, point] of series.points) if (t >= windowStart && t < recentFrom) add(series.status, t, point);
+  }
+  for (const series of recent.series) for (const [t, point] of series.points) add(series.status, t, point);
+  const buckets: number[] = [];
+  for (let t = windowStart; t < end; t += view.bucketMs) buckets.push(t);
+  return {
+    bucketMs: view.bucketMs,
+    buckets,
+    series: [...byStatus.values()].sort((a, b) => a.status - b.status),
+    partial: recent.partial,
+  };
+}

@@ -172,6 +172,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         format: result.format,
         key: result.key,
         folded: result.folded,
+        setAside: result.setAside,
         notices: result.notices ?? [],
       };
     },

@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
+import { VISITOR } from '../../model/request-source.js';
 import type { Dimension } from '../../query/spec.js';
 import { MINUTE_MS } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
 import type { LiveBus, ZoneChange } from '../live-bus.js';
 import { hasColoBreakdown } from '../plans.js';
-import { errorAnswers, ZoneParams } from '../schemas.js';
+import { errorAnswers, LiveQuery, ZoneParams } from '../schemas.js';
 
 /** Minutes this old still get live updates when late data arrives for them. */
 const RECENT_MINUTES = 5;
@@ -38,6 +39,8 @@ class LiveView {
     private readonly by: Dimension[],
     private readonly options: LiveRouteOptions,
     private readonly log: FastifyBaseLogger,
+    /** Send only the minute that changed, not its rows: for clients that fetch what they show themselves. */
+    private readonly minutesOnly: boolean,
   ) {}
 
   currentMinute(): number {
@@ -78,6 +81,7 @@ class LiveView {
         to: minute + MINUTE_MS,
         bucketSeconds: 60,
         by: this.by,
+        requestSources: [VISITOR],
         limit: MAX_LIVE_ROWS + 1,
       });
       const truncated = rows.length > MAX_LIVE_ROWS;
@@ -89,7 +93,8 @@ class LiveView {
       });
       if (this.sent.get(minute) === data) continue;
       this.sent.set(minute, data);
-      this.out.write(`event: minute\nid: ${minute}\ndata: ${data}\n\n`);
+      const sent = this.minutesOnly ? JSON.stringify({ t: new Date(minute).toISOString() }) : data;
+      this.out.write(`event: minute\nid: ${minute}\ndata: ${sent}\n\n`);
     }
     for (const minute of this.sent.keys()) if (minute < current - RECENT_MINUTES * MINUTE_MS) this.sent.delete(minute);
   }
@@ -122,6 +127,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (ap
           'Each event is `event: minute` with data `{ t, rows: [{ status, group, colo, requests, bytes }] }` (colo only on plans with the data center breakdown; at most 10,000 rows, with `truncated: true, limit` when cut). Sent at once for the current minute, then whenever a committed ingest or the periodic re-query changes a recent minute.',
         tags: ['live'],
         params: ZoneParams,
+        querystring: LiveQuery,
         response: { 200: { description: 'text/event-stream', type: 'string' }, ...errorAnswers(400, 401, 403) },
       },
     },
@@ -138,7 +144,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (ap
         'x-accel-buffering': 'no',
       });
       out.write('retry: 2000\n\n');
-      const view = new LiveView(out, zone, by, options, request.log);
+      const view = new LiveView(out, zone, by, options, request.log, request.query.rows === 'none');
       views.add(view);
       const onChange = (change: ZoneChange) => {
         if (change.zone === zone) view.touch(change.minutes);

@@ -1,5 +1,6 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { Group, Source } from '../../classify/rules.js';
+import { type RequestSource, VISITOR } from '../../model/request-source.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { IdempotencyConflictError, judgeExisting } from '../idempotency.js';
 import {
@@ -19,7 +20,7 @@ import {
 } from '../store.js';
 import { dropStaleClaims, KeyClaim } from './claim.js';
 import { MIGRATIONS } from './schema.js';
-import { aggregateSql, bucketTotalsSql, distinctSql, int, str } from './sql.js';
+import { aggregateSql, bucketTotalsSql, distinctSql, int, storedRequestSource, str } from './sql.js';
 
 const DAY_S = 86_400;
 /** Rows per INSERT: one block, so one part, so all or nothing (see `writeOnce`). */
@@ -181,6 +182,7 @@ export class ClickHouseStore implements Store {
       if ('colo' in r) row.colo = String(r.colo);
       if ('host' in r) row.host = String(r.host);
       if ('source' in r) row.source = r.source as Source;
+      if ('requestSource' in r) row.requestSource = r.requestSource as RequestSource;
       return row;
     });
   }
@@ -435,7 +437,7 @@ class ClickHouseBatch implements BatchWriter {
 }
 
 function rowKey(r: RollupRow, minute: number): string {
-  return `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}`;
+  return `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}\u0000${r.requestSource ?? VISITOR}`;
 }
 
 function add(rows: Map<string, RollupRow>, r: RollupRow, minute: number): void {
@@ -529,6 +531,7 @@ function values(part: Part, contentHash: string): Record<string, unknown>[] {
     origin_status: r.originStatus,
     grp: r.group,
     source: r.source,
+    request_source: storedRequestSource(r.requestSource ?? VISITOR),
     requests: r.requests,
     bytes: r.bytes,
   }));

@@ -37,4 +37,11 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
   ],
   // The content hash binds a key to its batch.
   ["ALTER TABLE ingests ADD COLUMN content_hash String DEFAULT ''"],
+  // Who made the requests. In the sort key, or SummingMergeTree would merge rows of different
+  // sources into one; 18.16 adds a new column to the key only without a default, so visitors
+  // (every row written before) are '' (see storedRequestSource in sql.ts).
+  ['rollup_minute', 'rollup_hour'].map(
+    (table) => `ALTER TABLE ${table} ADD COLUMN request_source String,
+       MODIFY ORDER BY (zone, minute, status, colo, host, edge_status, origin_status, grp, source, request_source)`,
+  ),
 ];

@@ -1,5 +1,6 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import type { Group, Source } from '../../classify/rules.js';
+import { type RequestSource, VISITOR } from '../../model/request-source.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { judgeExisting } from '../idempotency.js';
 import {
@@ -122,6 +123,7 @@ export class DuckDBStore implements Store {
       if ('colo' in r) row.colo = String(r.colo);
       if ('host' in r) row.host = String(r.host);
       if ('source' in r) row.source = r.source as Source;
+      if ('requestSource' in r) row.requestSource = r.requestSource as RequestSource;
       return row;
     });
   }
@@ -249,6 +251,7 @@ class DuckDBBatch implements BatchWriter {
       a.appendVarchar(r.source);
       a.appendUBigInt(BigInt(r.requests));
       a.appendUBigInt(BigInt(r.bytes));
+      a.appendVarchar(r.requestSource ?? VISITOR);
       a.endRow();
     }
     a.flushSync();

@@ -35,4 +35,6 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // The content hash binds a key to its batch (a constraint cannot be added to an existing column here).
   "ALTER TABLE ingests ADD COLUMN content_hash VARCHAR DEFAULT ''",
+  // Who made the requests (visitors or the edge itself); every row before it was kept is a visitor's.
+  "ALTER TABLE rollup_minute ADD COLUMN request_source VARCHAR DEFAULT 'eyeball'",
 ];

@@ -9,6 +9,7 @@ const COLUMNS: Record<Dimension, string> = {
   colo: 'colo',
   host: 'host',
   source: 'source',
+  requestSource: 'request_source',
 };
 
 interface Sql {
@@ -29,7 +30,7 @@ function bucketExpr(q: AggregateQuery, params: DuckDBValue[]): string {
   return `(minute_ms // ${width}) * ${width}`;
 }
 
-/** WHERE clause for zone, time range and the scope filters (host, colo); status and group only with `withStatus`. */
+/** WHERE clause for zone, time range and the scope filters (host, colo, request source); status and group only with `withStatus`. */
 function where(q: AggregateQuery, params: DuckDBValue[], withStatus: boolean): string {
   const add = (value: DuckDBValue) => {
     params.push(value);
@@ -38,6 +39,8 @@ function where(q: AggregateQuery, params: DuckDBValue[], withStatus: boolean): s
   const clauses = [`zone = ${add(q.zone)}`, `minute_ms >= ${add(BigInt(q.from))}`, `minute_ms < ${add(BigInt(q.to))}`];
   if (q.host !== undefined) clauses.push(`host = ${add(q.host)}`);
   if (q.colos?.length) clauses.push(`colo IN (${q.colos.map(add).join(', ')})`);
+  // A scope like host and colo: percentages are shares of the requests of the same sources.
+  if (q.requestSources) clauses.push(`request_source IN (${q.requestSources.map(add).join(', ')})`);
   if (withStatus && q.statuses?.length) clauses.push(`status IN (${q.statuses.map(add).join(', ')})`);
   if (withStatus && q.groups?.length) clauses.push(`grp IN (${q.groups.map(add).join(', ')})`);
   return clauses.join(' AND ');
