@@ -1,5 +1,5 @@
 import type { RollupRow } from '../rollup/rollup.js';
-import type { Store } from '../stores/store.js';
+import type { RollupStore } from '../stores/store.js';
 
 /**
  * The value a colo or host takes once its zone's day holds as many distinct values as allowed.
@@ -75,7 +75,7 @@ export class CardinalityGuard {
   private zones?: Promise<KnownZones>;
 
   constructor(
-    readonly store: Store,
+    readonly store: RollupStore,
     readonly limits: CardinalityLimits = DEFAULT_CARDINALITY,
     private readonly valueBudget = DEFAULT_VALUE_BUDGET,
   ) {}

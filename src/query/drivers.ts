@@ -1,4 +1,4 @@
-import type { AggregateQuery, Store } from '../stores/store.js';
+import type { AggregateQuery, RollupReader } from '../stores/store.js';
 import type { StatusQuery } from './spec.js';
 
 /** The dimensions a change can be driven by. */
@@ -41,7 +41,7 @@ const percent = (part: number, total: number) => (total > 0 ? Math.round((part /
  * baseline), so that "52x went up" answers with the data center and host behind it.
  */
 export async function findDrivers(
-  store: Store,
+  store: RollupReader,
   query: StatusQuery,
   dimensions: readonly DriverDimension[],
 ): Promise<DriversAnswer> {

@@ -1,4 +1,4 @@
-import type { AggregateQuery, AggregateRow, Store } from '../stores/store.js';
+import type { AggregateQuery, AggregateRow, RollupReader } from '../stores/store.js';
 import { BUCKETS, type QueryAnswer, type QueryRow, type StatusQuery } from './spec.js';
 import { bucketStart } from './time.js';
 
@@ -15,7 +15,7 @@ export function percentOf(part: number, total: number): number {
  * are computed here, once, so every store gives the same answer.
  */
 export async function runQuery(
-  store: Store,
+  store: RollupReader,
   query: StatusQuery,
   maxRows: number = MAX_ANSWER_ROWS,
 ): Promise<QueryAnswer> {

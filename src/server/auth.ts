@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { coversZone, hashSecret, hasScope } from '../auth/tokens.js';
-import type { Scope, Store, TokenRecord } from '../stores/store.js';
+import type { Scope, TokenRecord, TokenStore } from '../stores/store.js';
 import { ApiError } from './errors.js';
 
 /** What a route needs: a scope, or nothing (`public`). `allZones` routes need a token for every zone. */
@@ -32,7 +32,7 @@ export class Auth {
   private closed = false;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: TokenStore,
     private readonly log?: Pick<FastifyBaseLogger, 'warn'>,
   ) {}
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { OVERFLOW_VALUE } from '../ingest/cardinality.js';
+import { MAX_COLOS } from '../query/colos.js';
 import { MINUTE_MS } from '../rollup/rollup.js';
 import { distinctColoRows } from '../testing/rows.js';
 import { METRIC_COLOS_PER_ZONE } from './metric-labels.js';
-import { MAX_COLOS } from './routes/query.js';
 import { type TestApp, testApp } from './testing.js';
 
 const T0 = Date.UTC(2026, 10, 24, 10, 0);

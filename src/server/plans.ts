@@ -1,4 +1,4 @@
-import type { Plan, Store } from '../stores/store.js';
+import type { Plan, ZoneDirectory } from '../stores/store.js';
 import { ApiError } from './errors.js';
 
 /** Plans that include the breakdown by data center (as on the product page). */
@@ -10,7 +10,7 @@ export function hasColoBreakdown(plan: Plan): boolean {
 }
 
 /** Throws the 403 `plan_required` error unless the zone's plan includes the breakdown by data center. */
-export async function requireColoBreakdown(store: Store, zone: string): Promise<void> {
+export async function requireColoBreakdown(store: Pick<ZoneDirectory, 'zonePlan'>, zone: string): Promise<void> {
   const plan = await store.zonePlan(zone);
   if (hasColoBreakdown(plan)) return;
   throw new ApiError(

@@ -98,25 +98,78 @@ export interface TokenRecord {
   revokedAt: number | null;
 }
 
-/** A rollup store. DuckDB and ClickHouse implement it and pass one conformance suite. */
-export interface Store {
-  readonly kind: 'duckdb' | 'clickhouse';
-  /** Creates or migrates the schema. Idempotent. */
-  migrate(): Promise<void>;
+/**
+ * Rollups: rows written through batches, read back as sums.
+ *
+ * - Exactly once: a batch commits all of its rows or none, and a key commits at most once (a
+ *   retry with the same content is a `duplicate`, other content an IdempotencyConflictError),
+ *   also when two processes commit the same key at the same moment.
+ * - Visibility: nothing of a batch is visible before its `commit` starts, and all of it to every
+ *   read that starts after `commit` resolves. A store that cannot write a batch atomically
+ *   (ClickHouse 18.16 writes one day partition at a time) may show part of it while `commit`
+ *   runs or after it broke off; its retry under the same key completes it without counting twice.
+ * - Concurrency: any number of batches may be open at once and reads run beside them; answers
+ *   are the same on every store (same order, same sums; percentages are computed by callers).
+ */
+export interface RollupStore {
   openBatch(): Promise<BatchWriter>;
-  ingestRecord(key: string): Promise<IngestRecord | undefined>;
-  ingestRecordsByHint(hint: string): Promise<IngestRecord[]>;
+  /** Sums per bucket and dimensions, ordered by bucket then dimensions, at most `limit` rows. */
   aggregate(q: AggregateQuery): Promise<AggregateRow[]>;
   /** Total requests per bucket within zone, host, colo and request-source filters (status and group filters ignored). */
   bucketTotals(q: AggregateQuery): Promise<Map<number, number>>;
+  /** Distinct values, busiest first, cut at `limit` in the store (never all of them in memory). */
   distinctValues(q: DistinctQuery): Promise<string[]>;
+}
+
+/** The read side of rollups: what query modules need. */
+export type RollupReader = Pick<RollupStore, 'aggregate' | 'bucketTotals' | 'distinctValues'>;
+
+/**
+ * What was committed under which key. A record is written by its batch's commit, together with
+ * its rows (DuckDB: the same transaction; ClickHouse: after the rows, so a record means every row
+ * landed), and is visible once that commit resolves. Records are never changed or deleted.
+ */
+export interface IngestRecords {
+  ingestRecord(key: string): Promise<IngestRecord | undefined>;
+  /** Records whose cheap pre-check `hint` matches (files not yet hashed), any order. */
+  ingestRecordsByHint(hint: string): Promise<IngestRecord[]>;
+}
+
+/**
+ * Zones and their plans. A zone exists once it has rows or a plan; a zone without a plan has
+ * DEFAULT_PLAN. Setting a plan is visible to reads that start after it resolves; of two
+ * concurrent settings one wins.
+ */
+export interface ZoneDirectory {
+  /** Every zone with its plan, requests and first and last minute, by name. */
   zones(): Promise<ZoneInfo[]>;
   zonePlan(zone: string): Promise<Plan>;
   setZonePlan(zone: string, plan: Plan): Promise<void>;
+}
+
+/**
+ * API tokens; only hashes of secrets are stored. A created or revoked token is visible to
+ * reads that start after the call resolves; revoking is final (a revoked token stays listed).
+ */
+export interface TokenStore {
   createToken(token: TokenRecord): Promise<void>;
+  /** All tokens, revoked ones too, oldest first. */
   tokens(): Promise<TokenRecord[]>;
   tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  /** False when no such token exists or it was revoked already. */
   revokeToken(id: string): Promise<boolean>;
+}
+
+/**
+ * A store: the four jobs on one database. DuckDB and ClickHouse implement it and run one
+ * contract (`src/testing/store-contract.ts`); callers take the narrowest part they use. Any method may
+ * throw StoreUnavailableError (nothing was acknowledged; retry later).
+ */
+export interface Store extends RollupStore, IngestRecords, ZoneDirectory, TokenStore {
+  /** Which implementation: for messages and the benchmark, never for behaviour. */
+  readonly kind: string;
+  /** Creates or migrates the schema. Idempotent. */
+  migrate(): Promise<void>;
   close(): Promise<void>;
 }
 

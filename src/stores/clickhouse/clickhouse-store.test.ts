@@ -44,8 +44,8 @@ async function commit(store: ClickHouseStore, key: string, batchRows: RollupRow[
 }
 
 async function claimTables(store: ClickHouseStore): Promise<string[]> {
-  const rows = await store.rows<{ name: string }>(
-    `SELECT name FROM system.tables WHERE database = '${store.database}' AND startsWith(name, 'claim_') ORDER BY name`,
+  const rows = await store.connection.rows<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = '${store.connection.database}' AND startsWith(name, 'claim_') ORDER BY name`,
   );
   return rows.map((r) => r.name);
 }
@@ -89,7 +89,7 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     const url = server.storeUrl();
     const store = await ClickHouseStore.open(url);
     await (await ClickHouseStore.open(url)).close();
-    const [version] = await store.rows<{ n: string; v: string }>(
+    const [version] = await store.connection.rows<{ n: string; v: string }>(
       'SELECT count() AS n, max(version) AS v FROM schema_version',
     );
     assert.deepEqual(version, { n: String(MIGRATIONS.length), v: MIGRATIONS.length });
@@ -98,7 +98,9 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
       await commit(store, 'k1', rows([...times(3, { ts: NOW }), ...times(2, { ts: NOW - DAY })])),
       'committed',
     );
-    const [markers] = await store.rows<{ n: string }>("SELECT count() AS n FROM rollup_minute WHERE zone = ''");
+    const [markers] = await store.connection.rows<{ n: string }>(
+      "SELECT count() AS n FROM rollup_minute WHERE zone = ''",
+    );
     assert.equal(markers.n, '2');
     assert.deepEqual(
       (await store.zones()).map((z) => [z.zone, z.requests]),
@@ -116,19 +118,19 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
       ...times(1, { ts: NOW - 5 * DAY }),
     ]);
     // ClickHouse goes away after the first of the batch's INSERTs landed.
-    const insert = store.insert.bind(store);
+    const insert = store.connection.insert.bind(store.connection);
     let inserts = 0;
-    store.insert = async (table, values) => {
+    store.connection.insert = async (table, values) => {
       if (inserts++ === 1) throw new StoreUnavailableError('ClickHouse went away');
       return insert(table, values);
     };
     await assert.rejects(commit(store, 'retried', batchRows), StoreUnavailableError);
     assert.equal(await store.ingestRecord('retried'), undefined);
-    const [landed] = await store.rows<{ n: string }>(
+    const [landed] = await store.connection.rows<{ n: string }>(
       "SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'",
     );
     assert.ok(Number(landed.n) > 0 && Number(landed.n) < 11, 'one day landed before the break');
-    store.insert = insert;
+    store.connection.insert = insert;
     assert.equal(await commit(store, 'retried', batchRows), 'committed');
     assert.equal(await total(store), 11);
     assert.equal(await commit(store, 'retried', batchRows), 'duplicate');
@@ -151,18 +153,22 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
   it('refuses other content under a key whose commit broke off, writes nothing, and completes with the first content', async () => {
     const store = await ClickHouseStore.open(server.storeUrl());
     const first = rows([...times(4, { ts: NOW }), ...times(6, { ts: NOW - 2 * DAY })]);
-    const insert = store.insert.bind(store);
+    const insert = store.connection.insert.bind(store.connection);
     let inserts = 0;
-    store.insert = async (table, values) => {
+    store.connection.insert = async (table, values) => {
       if (inserts++ === 1) throw new StoreUnavailableError('ClickHouse went away');
       return insert(table, values);
     };
     await assert.rejects(commit(store, 'broke', first, 'sha256:first'), StoreUnavailableError);
-    store.insert = insert;
+    store.connection.insert = insert;
     // What is in the minute table (the hourly one has nothing of the batch yet).
     const minutes = async () =>
       Number(
-        (await store.rows<{ n: string }>("SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'"))[0].n,
+        (
+          await store.connection.rows<{ n: string }>(
+            "SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'",
+          )
+        )[0].n,
       );
     const landed = await minutes();
     assert.ok(landed > 0 && landed < 10, `one day landed before the break (${landed})`);
@@ -185,7 +191,9 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
   it('waits while another process holds the key, and takes it over once the holder’s lease ran out', async () => {
     const store = await ClickHouseStore.open(`${server.storeUrl()}?timeout_ms=1500&claim_lease_ms=2000`);
     // A holder that died: its claim stays behind, never renewed.
-    await store.run(`CREATE TABLE ${store.database}.${claimPrefix('held')}0 (claimed UInt8) ENGINE = Null`);
+    await store.connection.run(
+      `CREATE TABLE ${store.connection.database}.${claimPrefix('held')}0 (claimed UInt8) ENGINE = Null`,
+    );
     const started = Date.now();
     await assert.rejects(commit(store, 'held', rows(times(3, { ts: NOW }))), (err: Error) => {
       assert.ok(err instanceof KeyBusyError && err instanceof StoreUnavailableError, err.message);
@@ -205,21 +213,23 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
   it('stops writing when another process took its stalled commit over, and the retry counts the batch once', async () => {
     const store = await ClickHouseStore.open(`${server.storeUrl()}?claim_lease_ms=1500`);
     const batchRows = rows([...times(2, { ts: NOW }), ...times(5, { ts: NOW - DAY })]);
-    const insert = store.insert.bind(store);
+    const insert = store.connection.insert.bind(store.connection);
     let inserts = 0;
-    store.insert = async (table, values) => {
+    store.connection.insert = async (table, values) => {
       if (inserts++ === 0) {
         // The first INSERT stalls past a third of the lease, and another process takes the key over meanwhile.
-        await store.run(`CREATE TABLE ${store.database}.${claimPrefix('stalled')}1 (claimed UInt8) ENGINE = Null`);
+        await store.connection.run(
+          `CREATE TABLE ${store.connection.database}.${claimPrefix('stalled')}1 (claimed UInt8) ENGINE = Null`,
+        );
         await sleep(600);
       }
       return insert(table, values);
     };
     await assert.rejects(commit(store, 'stalled', batchRows), /another process took the batch over: retry it/);
     assert.equal(inserts, 1, 'nothing written after the takeover');
-    store.insert = insert;
+    store.connection.insert = insert;
     // The process that took over finishes (here: its claim goes away) and the batch is sent again.
-    await store.run(`DROP TABLE ${store.database}.${claimPrefix('stalled')}1`);
+    await store.connection.run(`DROP TABLE ${store.connection.database}.${claimPrefix('stalled')}1`);
     assert.equal(await commit(store, 'stalled', batchRows), 'committed');
     assert.equal(await total(store), 7);
     assert.deepEqual(await claimTables(store), []);
@@ -260,7 +270,10 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     );
     await store.applyRetention();
     const count = async (table: string) =>
-      Number((await store.rows<{ n: string }>(`SELECT sum(requests) AS n FROM ${table} WHERE zone = 'a.test'`))[0].n);
+      Number(
+        (await store.connection.rows<{ n: string }>(`SELECT sum(requests) AS n FROM ${table} WHERE zone = 'a.test'`))[0]
+          .n,
+      );
     assert.equal(await count('rollup_minute'), 4);
     assert.equal(await count('rollup_hour'), 6);
     await store.close();
@@ -305,8 +318,8 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
   it('answers 503 store_unavailable to a push while ClickHouse is away, and counts the batch once when it is sent again', async () => {
     const store = await ClickHouseStore.open(server.storeUrl());
     const { app } = await buildApp({ store, config: parseConfig({ webRoot: join(tempDir(), 'none') }) });
-    const insert = store.insert.bind(store);
-    store.insert = async () => {
+    const insert = store.connection.insert.bind(store.connection);
+    store.connection.insert = async () => {
       throw new StoreUnavailableError('ClickHouse at test is unavailable');
     };
     const push = () =>
@@ -320,7 +333,7 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     assert.equal(refused.statusCode, 503);
     assert.equal(refused.headers['retry-after'], '5');
     assert.equal(refused.json().error.code, 'store_unavailable');
-    store.insert = insert;
+    store.connection.insert = insert;
     assert.equal((await push()).statusCode, 200);
     assert.equal((await push()).json().duplicate, true);
     assert.equal(await total(store), 1);

@@ -1,30 +1,23 @@
-import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import type { Group, Source } from '../../classify/rules.js';
-import { type RequestSource, VISITOR } from '../../model/request-source.js';
-import type { RollupRow } from '../../rollup/rollup.js';
-import { IdempotencyConflictError, judgeExisting } from '../idempotency.js';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { toAggregateRow } from '../plan.js';
 import {
   type AggregateQuery,
   type AggregateRow,
   type BatchWriter,
-  type CommitOutcome,
-  type CommitRecord,
   DEFAULT_PLAN,
   type DistinctQuery,
   type IngestRecord,
   type Plan,
   type Store,
-  StoreUnavailableError,
   type TokenRecord,
   type ZoneInfo,
 } from '../store.js';
-import { dropStaleClaims, KeyClaim } from './claim.js';
+import { ClickHouseBatch, DAY_S } from './batch.js';
+import { dropStaleClaims } from './claim.js';
+import { ClickHouseConnection, unavailable } from './connection.js';
 import { MIGRATIONS } from './schema.js';
-import { aggregateSql, bucketTotalsSql, distinctSql, int, storedRequestSource, str } from './sql.js';
+import { aggregateSql, bucketTotalsSql, distinctSql, int, str } from './sql.js';
 
-const DAY_S = 86_400;
-/** Rows per INSERT: one block, so one part, so all or nothing (see `writeOnce`). */
-const ROWS_PER_INSERT = 100_000;
 const RETENTION_EVERY_MS = 3_600_000;
 /** Claims left by processes that died are dropped by retention after a day (they expire after their lease anyway). */
 const STALE_CLAIM_MS = 86_400_000;
@@ -81,9 +74,8 @@ export class ClickHouseStore implements Store {
 
   private constructor(
     private readonly options: ClickHouseOptions,
-    private readonly client: ClickHouseClient,
-    /** Newer servers parse one INSERT in parallel chunks unless told not to; 18.16 knows no such setting. */
-    private readonly insertSettings: Record<string, 0 | 1>,
+    /** SQL on the store's database. Public so that tests can read what landed and inject faults. */
+    readonly connection: ClickHouseConnection,
   ) {}
 
   static async open(url: string): Promise<ClickHouseStore> {
@@ -107,26 +99,21 @@ export class ClickHouseStore implements Store {
       }>();
       major = Number(version[0].v.split('.')[0]);
     } catch (err) {
-      throw unavailable(options, err);
+      throw unavailable(options.url, err);
     } finally {
       await admin.close();
     }
     const store = new ClickHouseStore(
       options,
-      connect(options.database),
-      major >= 20 ? { input_format_parallel_parsing: 0 } : {},
+      new ClickHouseConnection(
+        connect(options.database),
+        options.url,
+        options.database,
+        major >= 20 ? { input_format_parallel_parsing: 0 } : {},
+      ),
     );
     await store.migrate();
     return store;
-  }
-
-  get database(): string {
-    return this.options.database;
-  }
-
-  /** The claim timing: the lease, and a wait of one request timeout for a holder to finish. */
-  get claimTiming() {
-    return { leaseMs: this.options.claimLeaseMs, waitMs: this.options.timeoutMs };
   }
 
   async migrate(): Promise<void> {
@@ -147,7 +134,14 @@ export class ClickHouseStore implements Store {
   }
 
   async openBatch(): Promise<BatchWriter> {
-    return new ClickHouseBatch(this);
+    // The batch gets what it needs, not the store: SQL, the claim timing, records, housekeeping.
+    return new ClickHouseBatch({
+      connection: this.connection,
+      // The lease, and a wait of one request timeout for a holder to finish.
+      claimTiming: { leaseMs: this.options.claimLeaseMs, waitMs: this.options.timeoutMs },
+      ingestRecord: (key) => this.ingestRecord(key),
+      afterCommit: () => this.afterCommit(),
+    });
   }
 
   async ingestRecord(key: string): Promise<IngestRecord | undefined> {
@@ -174,17 +168,9 @@ export class ClickHouseStore implements Store {
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateRow[]> {
-    const rows = await this.rows<Record<string, string | number>>(aggregateSql(q));
-    return rows.map((r) => {
-      const row: AggregateRow = { t: Number(r.t), requests: Number(r.requests), bytes: Number(r.bytes) };
-      if ('status' in r) row.status = Number(r.status);
-      if ('group' in r) row.group = r.group as Group;
-      if ('colo' in r) row.colo = String(r.colo);
-      if ('host' in r) row.host = String(r.host);
-      if ('source' in r) row.source = r.source as Source;
-      if ('requestSource' in r) row.requestSource = r.requestSource as RequestSource;
-      return row;
-    });
+    const { sql, plan } = aggregateSql(q);
+    const rows = await this.rows<Record<string, string | number>>(sql);
+    return rows.map((r) => toAggregateRow(r, plan.dimensions));
   }
 
   async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
@@ -279,7 +265,7 @@ export class ClickHouseStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    await this.connection.close();
   }
 
   /**
@@ -302,36 +288,24 @@ export class ClickHouseStore implements Store {
           await this.run(`ALTER TABLE ${table} DROP PARTITION ${int(Number(partition))}`);
       }
     }
-    await dropStaleClaims(this, Math.max(STALE_CLAIM_MS, this.options.claimLeaseMs));
+    await dropStaleClaims(this.connection, Math.max(STALE_CLAIM_MS, this.options.claimLeaseMs));
   }
 
   /** After a commit: retention at most once an hour. */
-  async afterCommit(): Promise<void> {
+  private async afterCommit(): Promise<void> {
     if (Date.now() - this.lastRetention >= RETENTION_EVERY_MS) await this.applyRetention();
   }
 
-  async run(query: string): Promise<void> {
-    try {
-      await this.client.command({ query });
-    } catch (err) {
-      throw unavailable(this.options, err);
-    }
+  private run(query: string): Promise<void> {
+    return this.connection.run(query);
   }
 
-  async rows<T>(query: string): Promise<T[]> {
-    try {
-      return await (await this.client.query({ query, format: 'JSONEachRow' })).json<T>();
-    } catch (err) {
-      throw unavailable(this.options, err);
-    }
+  private rows<T>(query: string): Promise<T[]> {
+    return this.connection.rows<T>(query);
   }
 
-  async insert(table: string, values: Record<string, unknown>[]): Promise<void> {
-    try {
-      await this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: this.insertSettings });
-    } catch (err) {
-      throw unavailable(this.options, err);
-    }
+  private insert(table: string, values: Record<string, unknown>[]): Promise<void> {
+    return this.connection.insert(table, values);
   }
 }
 
@@ -346,207 +320,4 @@ function tokenRow(t: TokenRecord, version: number) {
     revoked_at_ms: t.revokedAt ?? 0,
     version,
   };
-}
-
-/** Connection failures and timeouts become StoreUnavailableError (retry later); SQL errors stay what they are. */
-function unavailable(options: ClickHouseOptions, err: unknown): Error {
-  const e = err as NodeJS.ErrnoException;
-  const network = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|socket hang up|Timeout/i;
-  if (network.test(String(e.code)) || network.test(e.message)) {
-    return new StoreUnavailableError(
-      `ClickHouse at ${options.url} is unavailable (${e.message}): nothing was lost, retry later`,
-    );
-  }
-  return err as Error;
-}
-
-/**
- * One ingest. Rows are summed in memory until commit, then written per table as INSERTs that
- * each land in one partition (one day) as one block, so each is all or nothing; each carries a
- * marker row (zone '', host = the sub-batch key, colo = the content hash) in the same block. A
- * retry after a crash anywhere in `commit` finds which sub-batches landed by their markers and
- * writes only the others; the ingest record, written last, makes later attempts duplicates.
- * Only the holder of the key's claim writes, so two processes committing the same key at the
- * same moment count it once: the other waits and then finds the record.
- */
-class ClickHouseBatch implements BatchWriter {
-  private readonly rows = new Map<string, RollupRow>();
-
-  constructor(private readonly store: ClickHouseStore) {}
-
-  async append(rows: RollupRow[]): Promise<void> {
-    for (const r of rows) add(this.rows, r, r.minute);
-  }
-
-  async commit(record: CommitRecord): Promise<CommitOutcome> {
-    const claim = await KeyClaim.acquire(
-      this.store,
-      record.key,
-      this.store.claimTiming,
-      async () => (await this.store.ingestRecord(record.key)) !== undefined,
-    );
-    try {
-      // Checked under the claim: a process that held it before may have written the record.
-      const existing = await this.store.ingestRecord(record.key);
-      if (existing) return judgeExisting(existing, record);
-      if (!claim) throw new Error(`no claim and no record for "${record.key}"`); // settled() saw a record: unreachable
-      const minutes = [...this.rows.entries()];
-      const hours = new Map<string, RollupRow>();
-      for (const [, r] of minutes) add(hours, r, r.minute - (r.minute % 3_600_000));
-      const contentHash = record.contentHash ?? '';
-      const plans = await plan(
-        this.store,
-        [
-          ['rollup_minute', minutes],
-          ['rollup_hour', [...hours.entries()]],
-        ],
-        record.key,
-        contentHash,
-      );
-      // Checked for both tables before anything is written: a conflict writes nothing.
-      if (plans.some((p) => p.conflict)) throw new IdempotencyConflictError(record.key);
-      for (const p of plans) {
-        for (const part of p.parts) {
-          await claim.hold();
-          await this.store.insert(p.table, values(part, contentHash));
-        }
-      }
-      await claim.hold();
-      await this.store.insert('ingests', [
-        {
-          key: record.key,
-          hint: record.hint,
-          source: record.source,
-          accepted: record.accepted,
-          rejected: record.rejected,
-          content_hash: contentHash,
-          at_ms: Date.now(),
-        },
-      ]);
-    } finally {
-      await claim?.release();
-    }
-    this.rows.clear();
-    await this.store.afterCommit();
-    return 'committed';
-  }
-
-  async abort(): Promise<void> {
-    this.rows.clear();
-  }
-}
-
-function rowKey(r: RollupRow, minute: number): string {
-  return `${minute}\u0000${r.zone}\u0000${r.host}\u0000${r.colo}\u0000${r.edgeStatus}\u0000${r.status}\u0000${r.originStatus}\u0000${r.group}\u0000${r.source}\u0000${r.requestSource ?? VISITOR}`;
-}
-
-function add(rows: Map<string, RollupRow>, r: RollupRow, minute: number): void {
-  const key = rowKey(r, minute);
-  const row = rows.get(key);
-  if (row) {
-    row.requests += r.requests;
-    row.bytes += r.bytes;
-  } else rows.set(key, { ...r, minute });
-}
-
-/** Rows of one day of a batch that go in one INSERT, with the name of their marker. */
-interface Part {
-  marker: string;
-  day: number;
-  rows: RollupRow[];
-}
-
-interface TablePlan {
-  table: string;
-  /** The INSERTs still to make. */
-  parts: Part[];
-  /** A sub-batch of this key landed before with other content (a commit of another body broke off). */
-  conflict: boolean;
-}
-
-/** Each table's INSERTs for one batch, without the sub-batches whose marker is already there. */
-async function plan(
-  store: ClickHouseStore,
-  tables: [string, [string, RollupRow][]][],
-  key: string,
-  contentHash: string,
-): Promise<TablePlan[]> {
-  const plans = tables.map(([table, rows]) => ({ table, parts: parts(rows, key), conflict: false }));
-  const all = plans.flatMap((p) => p.parts);
-  if (all.length === 0) return plans;
-  const days = [...new Set(all.map((p) => p.day * DAY_S))].map(int).join(', ');
-  const markers = [...new Set(all.map((p) => p.marker))].map(str).join(', ');
-  // One round trip for all tables: markers sit at the start of their day, so the day narrows the read.
-  const landed = await store.rows<{ t: string; host: string; colo: string }>(
-    plans
-      .map(
-        (p) =>
-          `SELECT DISTINCT ${str(p.table)} AS t, host, colo FROM ${p.table} WHERE zone = '' AND minute IN (${days}) AND host IN (${markers})`,
-      )
-      .join(' UNION ALL '),
-  );
-  for (const p of plans) {
-    const mine = landed.filter((m) => m.t === p.table);
-    // Markers written before content hashes were kept have colo '': they cannot conflict.
-    p.conflict = mine.some((m) => contentHash !== '' && m.colo !== '' && m.colo !== contentHash);
-    const done = new Set(mine.map((m) => m.host));
-    p.parts = p.parts.filter((part) => !done.has(part.marker));
-  }
-  return plans;
-}
-
-/** A table's rows of one batch cut into INSERTs: one day each, at most ROWS_PER_INSERT rows. */
-function parts(rows: [string, RollupRow][], key: string): Part[] {
-  const byDay = new Map<number, [string, RollupRow][]>();
-  for (const entry of rows) {
-    const day = Math.floor(entry[1].minute / 1000 / DAY_S);
-    const list = byDay.get(day);
-    if (list) list.push(entry);
-    else byDay.set(day, [entry]);
-  }
-  const out: Part[] = [];
-  for (const [day, list] of byDay) {
-    // A retry must cut a day into the same sub-batches whatever order its rows came in (parallel parsing).
-    if (list.length > ROWS_PER_INSERT) list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
-      out.push({
-        marker: `${key}#${day}#${i / ROWS_PER_INSERT}`,
-        day,
-        rows: list.slice(i, i + ROWS_PER_INSERT).map(([, r]) => r),
-      });
-    }
-  }
-  return out;
-}
-
-/** The rows of one INSERT: the part's rows and its marker, in one block. */
-function values(part: Part, contentHash: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = part.rows.map((r) => ({
-    minute: r.minute / 1000,
-    zone: r.zone,
-    host: r.host,
-    colo: r.colo,
-    edge_status: r.edgeStatus,
-    status: r.status,
-    origin_status: r.originStatus,
-    grp: r.group,
-    source: r.source,
-    request_source: storedRequestSource(r.requestSource ?? VISITOR),
-    requests: r.requests,
-    bytes: r.bytes,
-  }));
-  out.push({
-    minute: part.day * DAY_S,
-    zone: '',
-    host: part.marker,
-    colo: contentHash,
-    edge_status: 0,
-    status: 0,
-    origin_status: 0,
-    grp: '',
-    source: '',
-    requests: 1,
-    bytes: 0,
-  });
-  return out;
 }

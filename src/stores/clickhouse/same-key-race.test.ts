@@ -82,8 +82,8 @@ describe('ClickHouse: one key committed by two processes at the same instant', {
       assert.equal(await sum('1d'), RACE_BATCH_REQUESTS, `round ${round}, hours`);
     }
     // Every claim was released.
-    const [claims] = await store.rows<{ n: string }>(
-      `SELECT count() AS n FROM system.tables WHERE database = '${store.database}' AND startsWith(name, 'claim_')`,
+    const [claims] = await store.connection.rows<{ n: string }>(
+      `SELECT count() AS n FROM system.tables WHERE database = '${store.connection.database}' AND startsWith(name, 'claim_')`,
     );
     assert.equal(claims.n, '0');
     await store.close();

@@ -1,8 +1,8 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import type { Group, Source } from '../../classify/rules.js';
-import { type RequestSource, VISITOR } from '../../model/request-source.js';
+import { VISITOR } from '../../model/request-source.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { judgeExisting } from '../idempotency.js';
+import { toAggregateRow } from '../plan.js';
 import {
   type AggregateQuery,
   type AggregateRow,
@@ -114,18 +114,9 @@ export class DuckDBStore implements Store {
   }
 
   async aggregate(q: AggregateQuery): Promise<AggregateRow[]> {
-    const { sql, params } = aggregateSql(q);
+    const { sql, params, plan } = aggregateSql(q);
     const reader = await this.read(sql, params);
-    return reader.getRowObjectsJS().map((r) => {
-      const row: AggregateRow = { t: Number(r.t), requests: Number(r.requests), bytes: Number(r.bytes) };
-      if ('status' in r) row.status = Number(r.status);
-      if ('group' in r) row.group = r.group as Group;
-      if ('colo' in r) row.colo = String(r.colo);
-      if ('host' in r) row.host = String(r.host);
-      if ('source' in r) row.source = r.source as Source;
-      if ('requestSource' in r) row.requestSource = r.requestSource as RequestSource;
-      return row;
-    });
+    return reader.getRowObjectsJS().map((r) => toAggregateRow(r, plan.dimensions));
   }
 
   async bucketTotals(q: AggregateQuery): Promise<Map<number, number>> {
@@ -222,7 +213,8 @@ export class DuckDBStore implements Store {
 /** One ingest as one DuckDB transaction: rows go through an appender, the ingest key is the commit's guard. */
 class DuckDBBatch implements BatchWriter {
   constructor(
-    private readonly store: DuckDBStore,
+    /** The file (for messages) and the records that decide a key already committed. */
+    private readonly store: Pick<DuckDBStore, 'path' | 'ingestRecord'>,
     private readonly connection: DuckDBConnection,
     private readonly appender: DuckDBAppender,
   ) {}
