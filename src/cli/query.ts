@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
+import { BUCKET_NAMES, type QueryAnswer } from '../model/query.js';
 import { answerCsv, answerToCsv } from '../query/csv.js';
 import { toStatusQuery } from '../query/params.js';
 import { answerJson, runQuery, streamQuery } from '../query/run.js';
-import { BUCKET_NAMES, type QueryAnswer } from '../query/spec.js';
 import { queryServer } from './query-remote.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
 import { textTable } from './table.js';

@@ -1,10 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { GROUPS } from '../classify/rules.js';
+import { PLANS } from '../model/plans.js';
+import { BUCKET_NAMES } from '../model/query.js';
 import { REQUEST_SOURCES, VISITOR } from '../model/request-source.js';
 import { ZONE_NAME_PATTERN, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { FORMAT_CHOICES } from '../parsers/registry.js';
-import { BUCKET_NAMES } from '../query/spec.js';
-import { PLANS } from '../stores/store.js';
 
 /** The schemas that validate requests and describe answers; the OpenAPI document is generated from them. */
 
