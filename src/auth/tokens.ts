@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { SCOPES, type Scope, type TokenRecord } from '../model/tokens.js';
 import { checkZoneName } from '../model/zone-name.js';
-import { SCOPES, type Scope, type TokenRecord } from '../stores/store.js';
 
 export const TOKEN_PREFIX = 'es_';
 

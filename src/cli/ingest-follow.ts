@@ -1,5 +1,5 @@
-import type { FollowIngestOptions } from '../sources/follow.js';
-import { follow } from '../sources/follow.js';
+import type { FollowIngestOptions } from '../ingest/follow.js';
+import { follow } from '../ingest/follow.js';
 import type { Store } from '../stores/store.js';
 
 const n = new Intl.NumberFormat('en-US');

@@ -3,11 +3,12 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CardinalityGuard, DEFAULT_CARDINALITY } from '../ingest/cardinality.js';
+import type { FollowIngestOptions } from '../ingest/follow.js';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
 import { checkZoneName } from '../model/zone-name.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
+import { FORMAT_CHOICES, formatDescriptions, type ParserOptions } from '../parsers/registry.js';
 import { fileHint, fileKey, readFileChunks } from '../sources/files.js';
-import type { FollowIngestOptions } from '../sources/follow.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
 import { type Store, StoreUnavailableError } from '../stores/store.js';
 import { followFiles } from './ingest-follow.js';
@@ -49,7 +50,7 @@ export function registerIngest(program: Command): void {
       .command('ingest')
       .description('ingest log files (plain or gzip) or stdin (-) into the store')
       .argument('<files...>', 'log files, or - for stdin')
-      .option('--format <format>', 'auto, cloudflare, nginx, ndjson, cloudfront, alb, caddy, haproxy, envoy', 'auto')
+      .option('--format <format>', FORMAT_CHOICES, 'auto')
       .option('--zone <zone>', 'zone for lines that carry none')
       .option('--colo <colo>', 'data center for lines that carry none')
       .option('--nginx-log-format <format>', "nginx: your log_format string, verbatim (default: nginx's combined)")
@@ -103,7 +104,11 @@ export function registerIngest(program: Command): void {
         100_000,
       )
       .option('--server <url>', 'push to a running edgestat serve (which holds the store) instead of opening it')
-      .option('--token <token>', 'with --server: a logs:write token (env EDGESTAT_TOKEN)'),
+      .option('--token <token>', 'with --server: a logs:write token (env EDGESTAT_TOKEN)')
+      .addHelpText(
+        'after',
+        () => `\nFormats (--format; auto detects them from the first lines):\n${formatDescriptions()}`,
+      ),
   ).action(async (files: string[], flags: IngestFlags) => {
     if (flags.zone !== undefined) checkZoneName(flags.zone, '--zone');
     if (flags.server) {
@@ -141,14 +146,17 @@ export function registerIngest(program: Command): void {
 }
 
 function followOptions(flags: IngestFlags): FollowIngestOptions {
+  return { format: flags.format, parser: parserOptions(flags), maxLineBytes: flags.maxLineBytes };
+}
+
+/** What the parser is given, from the flags of every format. */
+function parserOptions(flags: IngestFlags): ParserOptions {
   return {
-    format: flags.format,
     zone: flags.zone,
     colo: flags.colo,
     nginxLogFormat: flags.nginxLogFormat,
     coloVar: flags.coloVar,
     fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
-    maxLineBytes: flags.maxLineBytes,
   };
 }
 
@@ -199,11 +207,7 @@ async function ingestOne(
   const options: IngestOptions = {
     cardinality,
     format: flags.format,
-    zone: flags.zone,
-    colo: flags.colo,
-    nginxLogFormat: flags.nginxLogFormat,
-    coloVar: flags.coloVar,
-    fieldMap: flags.map ? parseFieldMap(flags.map) : undefined,
+    parser: parserOptions(flags),
     source: isStdin ? 'stdin' : file,
     maxRejectRatio: flags.maxRejectRatio,
     maxLineBytes: flags.maxLineBytes,

@@ -1,5 +1,5 @@
+import type { QueryAnswer } from '../model/query.js';
 import type { RawStatusQuery } from '../query/params.js';
-import type { QueryAnswer } from '../query/spec.js';
 
 /** The running server answered with an error: its status, code and message, as the API gave them. */
 export class RemoteQueryError extends Error {}

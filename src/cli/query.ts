@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import type { Command } from 'commander';
+import { BUCKET_NAMES, type QueryAnswer } from '../model/query.js';
 import { answerCsv, answerToCsv } from '../query/csv.js';
 import { toStatusQuery } from '../query/params.js';
 import { answerJson, runQuery, streamQuery } from '../query/run.js';
-import type { QueryAnswer } from '../query/spec.js';
 import { queryServer } from './query-remote.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
 import { textTable } from './table.js';
@@ -33,7 +33,7 @@ export function registerQuery(program: Command): void {
       .requiredOption('--zone <zone>', 'zone to query')
       .option('--from <time>', 'start: ISO 8601, now, -30m, -24h, -7d, unix seconds', '-24h')
       .option('--to <time>', 'end (exclusive)', 'now')
-      .option('--bucket <size>', 'auto, 1m, 5m, 15m, 1h, 1d', 'auto')
+      .option('--bucket <size>', ['auto', ...BUCKET_NAMES].join(', '), 'auto')
       .option('--by <dims>', 'group by: status,group,colo,host,source,requestSource (comma-separated)', 'status')
       .option('--colo <colos>', 'only these data centers (comma-separated)')
       .option('--status <codes>', 'only these display statuses: 404, 5xx, ... (comma-separated)')

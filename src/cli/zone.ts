@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
+import { hasColoBreakdown, PLANS, type Plan } from '../model/plans.js';
 import { checkZoneName } from '../model/zone-name.js';
-import { hasColoBreakdown } from '../server/plans.js';
-import { PLANS, type Plan } from '../stores/store.js';
 import { type StoreOptions, storeFrom, withStoreOptions } from './store-options.js';
 import { textTable } from './table.js';
 

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import type { QueryAnswer } from '../model/query.js';
 import type { NormalizedRequest } from '../model/request.js';
-import type { QueryAnswer } from '../query/spec.js';
 import {
   apiJson,
   cannotRun,

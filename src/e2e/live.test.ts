@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
+import type { QueryAnswer } from '../model/query.js';
 import type { NormalizedRequest } from '../model/request.js';
-import type { QueryAnswer } from '../query/spec.js';
 import {
   apiJson,
   cannotRun,

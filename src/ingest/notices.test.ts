@@ -28,7 +28,7 @@ describe('formats that cannot tell edge from origin say so once per ingest', () 
       const store = await DuckDBStore.open(join(tempDir(), 'notices.duckdb'));
       const result = await ingest(store, once(nginxLines(50)), {
         format,
-        zone: 'shop.example',
+        parser: { zone: 'shop.example' },
         source: 'test',
         workers,
       });
@@ -44,7 +44,7 @@ describe('formats that cannot tell edge from origin say so once per ingest', () 
     const cf = await ingest(store, once(`${cfLine()}\n`), { format: 'auto', source: 'test' });
     const upstream = await ingest(store, once('1795514400.000 a.example 502 502\n'), {
       format: 'nginx',
-      nginxLogFormat: '$msec $host $status $upstream_status',
+      parser: { nginxLogFormat: '$msec $host $status $upstream_status' },
       source: 'test',
     });
     assert.deepEqual([cf.format, cf.notices, upstream.accepted, upstream.notices], ['cloudflare', [], 1, []]);

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ParserOptions } from '../parsers/parser.js';
+import type { ParserOptions } from '../parsers/registry.js';
 import type { RollupRow } from '../rollup/rollup.js';
 import type { Tally } from './tally.js';
 

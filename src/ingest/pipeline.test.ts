@@ -152,3 +152,47 @@ describe('ingest pipeline', () => {
     await store.close();
   });
 });
+
+describe('ingest parser options', () => {
+  /** CloudFront lines in a field order of the operator's choice, without their #Fields header. */
+  const FIELDS =
+    '#Fields: time date sc-status x-edge-location x-host-header sc-bytes x-edge-result-type x-edge-detailed-result-type';
+  function headerless(count: number): { bytes: Buffer; total: number } {
+    let text = '';
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const second = String(i % 60).padStart(2, '0');
+      const bytes = 100 + (i % 7);
+      text += `08:${String(((i / 60) % 60) | 0).padStart(2, '0')}:${second}\t2026-11-24\t200\tFRA56-C1\tshop.example.com\t${bytes}\tHit\tHit\n`;
+      total += bytes;
+    }
+    return { bytes: Buffer.from(text), total };
+  }
+
+  for (const workers of [1, 2]) {
+    it(`hands the W3C #Fields header given in the parser options to every parser (${workers} thread${workers > 1 ? 's' : ''})`, async () => {
+      const count = 40_000; // over 2 MiB: several blocks, on both threads
+      const input = headerless(count);
+      const store = await openStore();
+      const result = await ingest(store, chunked(input.bytes), {
+        format: 'cloudfront',
+        source: 'test',
+        workers,
+        parser: { w3cFields: FIELDS },
+      });
+      assert.deepEqual([result.accepted, result.rejected], [count, 0]);
+      const answer = await runQuery(store, {
+        zone: 'shop.example.com',
+        from: Date.UTC(2026, 10, 24),
+        to: Date.UTC(2026, 10, 25),
+        bucket: '1d',
+        by: [],
+      });
+      assert.deepEqual(
+        answer.rows.map((r) => [r.requests, r.bytes]),
+        [[count, input.total]],
+      );
+      await store.close();
+    });
+  }
+});

@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RejectReason } from '../model/rejection.js';
 import type { RequestSource } from '../model/request-source.js';
-import { detectFormat } from '../parsers/detect.js';
-import type { ParserOptions } from '../parsers/parser.js';
-import { createParser } from '../parsers/registry.js';
+import type { Parser } from '../parsers/parser.js';
+import type { ParserOptions } from '../parsers/registry.js';
 import type { RollupRow } from '../rollup/rollup.js';
 import { lineBlocks } from '../sources/blocks.js';
 import { type DecodeStats, decode, TruncatedInputError } from '../sources/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../sources/lines.js';
 import type { CommitOutcome, Store } from '../stores/store.js';
 import { CardinalityGuard, type Folded } from './cardinality.js';
+import { chooseParser } from './detect-step.js';
 import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
 import { type RejectSample, SAMPLE_REJECTS, Tally } from './tally.js';
@@ -23,15 +23,15 @@ export type { RejectSample } from './tally.js';
 
 /** Rollup keys held in memory before they are appended to the batch: bounds memory, not lines. */
 const FLUSH_KEYS = 100_000;
-/** Lines `auto` looks at before it decides. */
-const DETECT_LINES = 20;
 const PROGRESS_MS = 250;
 /** Bytes of whole lines handed to a parsing thread at a time. */
 const BLOCK_BYTES = 1024 * 1024;
 
-export interface IngestOptions extends ParserOptions {
+export interface IngestOptions {
   /** `auto` or a registered format name. */
   format: string;
+  /** What the parser is given (zone, colo and the format's own options), whichever format is chosen. */
+  parser?: ParserOptions;
   /** Idempotency key; default the sha256 of the raw input bytes. */
   key?: string;
   /** Cheap pre-check hint stored with the record (files: size and head hash). */
@@ -135,7 +135,7 @@ export async function ingest(
     }
   }
   const stats: DecodeStats = { gzip: false, bytes: 0 };
-  const format = { name: options.format, detectedBy: undefined as string | undefined };
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let inputError: string | undefined;
   let lastProgress = started;
   const progress = (parsed: Parsed) => {
@@ -174,15 +174,18 @@ export async function ingest(
         inputError = err.message;
       }
     };
+    // One decision for both ways of parsing: the peeked lines are replayed to the one chosen.
+    const chosen = await chooseParser(guarded(), options.format, options.parser ?? {}, maxLineBytes);
+    const workers = options.workers ?? 1;
     const parsed =
-      (options.workers ?? 1) > 1
-        ? await parseInThreads(guarded(), options, format, write, progress)
-        : await parseHere(guarded(), options, format, write, progress);
+      workers > 1 && chosen.parser
+        ? await parseInThreads(chosen.input, { ...chosen, workers, maxLineBytes }, write, progress)
+        : await parseHere(chosen.input, chosen.parser, maxLineBytes, write, progress);
 
     const rawHash = `sha256:${hash.digest('hex')}`;
     const result: IngestResult = {
-      format: format.name,
-      detectedBy: format.detectedBy,
+      format: chosen.format,
+      detectedBy: chosen.detectedBy,
       key: options.key || rawHash,
       contentHash: stats.gzip ? `sha256:${contentHash.digest('hex')}` : rawHash,
       lines: parsed.lines,
@@ -253,98 +256,48 @@ function refuseZones(result: IngestResult, refused: { requests: number; examples
 }
 
 type Write = (rows: RollupRow[]) => Promise<void>;
-type Format = { name: string; detectedBy: string | undefined };
 
-/** Collects the first lines of the input for `auto`, then returns the chosen format. */
-function choose(format: Format, sample: string[], options: ParserOptions): string {
-  if (format.name !== 'auto') return format.name;
-  const detected = detectFormat(sample, options);
-  format.name = detected.format;
-  format.detectedBy = detected.reason;
-  return detected.format;
-}
+/** A parser for input without a single line: never asked, it only gives the splitter's rejections a tally. */
+const NO_LINES: Parser = {
+  format: 'auto',
+  parse: () => ({ reason: 'format-mismatch', detail: 'no format was chosen' }),
+};
 
+/** Parses on this thread: the way for small inputs (HTTP batches). */
 async function parseHere(
   input: AsyncIterable<Buffer>,
-  options: IngestOptions,
-  format: Format,
+  parser: Parser | undefined,
+  maxLineBytes: number,
   write: Write,
   progress: (parsed: Parsed) => void,
 ): Promise<Parsed> {
-  let notices: readonly string[] | undefined;
-  const rollupOf = (name: string) => {
-    const parser = createParser(name, options);
-    notices = parser.notices;
-    return new LineRollup(parser);
-  };
-  let handler: LineRollup | undefined = format.name === 'auto' ? undefined : rollupOf(format.name);
-  // Until `auto` has decided, lines wait here; rejections found by the splitter are kept in order.
-  const waiting: Array<[string, number]> = [];
-  const early = new Tally();
-  const decide = () => {
-    const chosen = rollupOf(
-      choose(
-        format,
-        waiting.map(([text]) => text),
-        options,
-      ),
-    );
-    chosen.tally = early;
-    for (const [text, lineNo] of waiting) chosen.line(text, lineNo);
-    waiting.length = 0;
-    handler = chosen;
-  };
-  const splitter = new LineSplitter(
-    {
-      line(text, lineNo) {
-        if (handler) handler.line(text, lineNo);
-        else {
-          waiting.push([text, lineNo]);
-          if (waiting.length >= DETECT_LINES) decide();
-        }
-      },
-      bad(lineNo, reason, detail, text) {
-        if (handler) handler.bad(lineNo, reason, detail, text);
-        else early.reject(lineNo, { reason, detail }, text);
-      },
-    },
-    options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-  );
+  const handler = new LineRollup(parser ?? NO_LINES);
+  const splitter = new LineSplitter(handler, maxLineBytes);
   for await (const chunk of input) {
     splitter.push(chunk);
-    if (handler && handler.rollup.size >= FLUSH_KEYS) await write(handler.rollup.drain());
-    if (handler) progress({ lines: splitter.lineNo, tally: handler.tally });
+    if (handler.rollup.size >= FLUSH_KEYS) await write(handler.rollup.drain());
+    progress({ lines: splitter.lineNo, tally: handler.tally });
   }
   splitter.end();
-  if (!handler && waiting.length > 0) decide();
-  if (!handler) return { lines: splitter.lineNo, tally: early };
   await write(handler.rollup.drain());
-  return { lines: splitter.lineNo, tally: handler.tally, notices };
+  return { lines: splitter.lineNo, tally: handler.tally, notices: parser?.notices };
 }
 
+/** Parses blocks of whole lines on a pool of threads, each with a parser of the chosen format. */
 async function parseInThreads(
   input: AsyncIterable<Buffer>,
-  options: IngestOptions,
-  format: Format,
+  chosen: { format: string; parser?: Parser; midInput: ParserOptions; workers: number; maxLineBytes: number },
   write: Write,
   progress: (parsed: Parsed) => void,
 ): Promise<Parsed> {
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const { maxLineBytes } = chosen;
   const total: Parsed = { lines: 0, tally: new Tally() };
   // Blocks finish out of order: line numbers are fixed up once all earlier blocks are counted.
   const blockLines: number[] = [];
   const reports: Array<{ seq: number; tally: Tally }> = [];
   let writes = Promise.resolve();
   let workers: ParseWorkers | undefined;
-  const parserOptions: ParserOptions = {
-    zone: options.zone,
-    colo: options.colo,
-    nginxLogFormat: options.nginxLogFormat,
-    coloVar: options.coloVar,
-    fieldMap: options.fieldMap,
-  };
   let seq = 0;
-  let notices: readonly string[] | undefined;
   try {
     for await (const block of lineBlocks(input, BLOCK_BYTES, maxLineBytes)) {
       const mySeq = seq++;
@@ -355,28 +308,21 @@ async function parseInThreads(
         reports.push({ seq: mySeq, tally });
         continue;
       }
-      if (!workers) {
-        const first = firstLines(block.bytes, DETECT_LINES);
-        const name = choose(format, first, options);
-        // Workers that start mid-file never see a W3C header: hand them the first one.
-        parserOptions.w3cFields ??= first.find((line) => /^#Fields:/i.test(line));
-        // Fails here, on this thread, for a bad format or options; the workers' parsers say the same notices.
-        notices = createParser(name, parserOptions).notices;
-        workers = new ParseWorkers(
-          options.workers ?? 2,
-          { format: name, options: parserOptions, maxLineBytes, flushKeys: FLUSH_KEYS },
-          (report) => {
-            blockLines[report.seq] = report.lines;
-            reports.push({ seq: report.seq, tally: report.tally });
-            total.lines += report.lines;
-            total.tally.accepted += report.tally.accepted;
-            total.tally.rejected += report.tally.rejected;
-            const rows = report.rows;
-            if (rows) writes = writes.then(() => write(rows));
-            progress(total);
-          },
-        );
-      }
+      // Started with the first block of lines, so that an input of overlong lines alone starts none.
+      workers ??= new ParseWorkers(
+        chosen.workers,
+        { format: chosen.format, options: chosen.midInput, maxLineBytes, flushKeys: FLUSH_KEYS },
+        (report) => {
+          blockLines[report.seq] = report.lines;
+          reports.push({ seq: report.seq, tally: report.tally });
+          total.lines += report.lines;
+          total.tally.accepted += report.tally.accepted;
+          total.tally.rejected += report.tally.rejected;
+          const rows = report.rows;
+          if (rows) writes = writes.then(() => write(rows));
+          progress(total);
+        },
+      );
       await workers.submit(mySeq, block.bytes);
       await writes;
     }
@@ -396,14 +342,6 @@ async function parseInThreads(
     lines += blockLines[i] ?? 0;
   }
   for (const report of reports.sort((a, b) => a.seq - b.seq)) merged.merge(report.tally, offsets[report.seq]);
-  return { lines, tally: merged, notices };
-}
-
-/** The first non-empty lines of a block, for format detection. */
-function firstLines(bytes: Buffer, count: number): string[] {
-  const lines: string[] = [];
-  const splitter = new LineSplitter({ line: (text) => lines.length < count && lines.push(text), bad: () => {} });
-  splitter.push(bytes);
-  splitter.end();
-  return lines;
+  // The parser on this thread was made from the same options: it says the same notices as the workers'.
+  return { lines, tally: merged, notices: chosen.parser?.notices };
 }

@@ -2,7 +2,7 @@ import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
 import { byteCount, checkTime } from './fields.js';
 import { type Parser, type ParserFactory, SKIP } from './parser.js';
-import { W3cFields } from './w3c.js';
+import { W3cFields, type W3cOptions } from './w3c.js';
 
 /** The fields of a CloudFront standard log (legacy), in the documented order. */
 export const CLOUDFRONT_FIELDS = [
@@ -97,7 +97,7 @@ export function cloudfrontOutcome(
  * AWS CloudFront standard logs (W3C, tab-separated). Field positions come from the
  * `#Fields:` header when the input has one, else from the documented default order.
  */
-export const cloudfrontParser: ParserFactory = (options) => {
+export const cloudfrontParser: ParserFactory<W3cOptions> = (options) => {
   const fields = new W3cFields(CLOUDFRONT_FIELDS, READ);
   if (options.w3cFields) fields.header(options.w3cFields);
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;

@@ -3,7 +3,15 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fixture } from '../testing/paths.js';
 import { detectFormat } from './detect.js';
-import { createParser, UnknownFormatError } from './registry.js';
+import {
+  createParser,
+  DETECT_ORDER,
+  FORMAT_CHOICES,
+  FORMAT_NAMES,
+  formatDescriptions,
+  PARSERS,
+  UnknownFormatError,
+} from './registry.js';
 import { fixtureLines } from './testing.js';
 
 describe('detectFormat', () => {
@@ -23,7 +31,7 @@ describe('detectFormat', () => {
   it('says what it tried when nothing fits', () => {
     assert.throws(
       () => detectFormat(['hello', 'world'], {}),
-      /0 are JSON objects and 0 parse as nginx combined; pass --format/,
+      /0 are JSON objects, 0 have the shape of cloudfront, .*0 parse as nginx combined; pass --format/,
     );
     assert.throws(() => detectFormat([], {}), /empty input/);
   });
@@ -64,5 +72,22 @@ describe('detectFormat for the edge formats', () => {
   it('still tells nginx and Cloudflare apart from the edge formats', () => {
     assert.equal(detectFormat(fixtureLines('nginx', 'combined.log'), {}).format, 'nginx');
     assert.equal(detectFormat(fixtureLines('cloudflare', 'http_requests.ndjson'), {}).format, 'cloudflare');
+  });
+});
+
+describe('the registry as the one place for a format', () => {
+  it('gives every format a rank of its own in the detection order, nginx (the operator’s format) last', () => {
+    assert.deepEqual([...DETECT_ORDER].sort(), [...FORMAT_NAMES].sort());
+    assert.equal(new Set(FORMAT_NAMES.map((name) => PARSERS[name].detect.rank)).size, FORMAT_NAMES.length);
+    assert.equal(DETECT_ORDER.at(-1), 'nginx');
+  });
+  it('derives the help and the unknown-format message from its entries', () => {
+    assert.equal(FORMAT_CHOICES, `auto, ${FORMAT_NAMES.join(', ')}`);
+    const lines = formatDescriptions().split('\n');
+    assert.deepEqual(
+      lines.map((line) => line.trim().split(/ {2,}/)),
+      FORMAT_NAMES.map((name) => [name, PARSERS[name].description]),
+    );
+    assert.match(new UnknownFormatError('x').message, new RegExp(FORMAT_NAMES.join(', ')));
   });
 });

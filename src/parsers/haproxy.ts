@@ -1,8 +1,8 @@
 import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
 import { byteCount, checkTime } from './fields.js';
-import { parseTimeLocal } from './nginx.js';
 import type { Parser, ParserFactory } from './parser.js';
+import { TimeLocal } from './time-local.js';
 
 /**
  * `option httplog`, after an optional syslog prefix: client:port [accept_date] frontend
@@ -62,6 +62,8 @@ export function haproxyOutcome(
  */
 export const haproxyParser: ParserFactory = (options) => {
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;
+  // Its accept_date is $time_local's shape without the offset.
+  const timeLocal = new TimeLocal();
   const parser: Parser = {
     format: 'haproxy',
     parse(line, out) {
@@ -69,7 +71,7 @@ export const haproxyParser: ParserFactory = (options) => {
       if (!m) return reject('format-mismatch', 'line does not match the HAProxy httplog format');
       const [, date, millis, server, tr, statusText, bytesText, termination, captured] = m;
 
-      const ts = parseTimeLocal(`${date} +0000`) + (millis ? Number(millis) : 0);
+      const ts = timeLocal.parse(`${date} +0000`) + (millis ? Number(millis) : 0);
       const badTime = checkTime(ts, 'accept_date', date);
       if (badTime) return badTime;
       out.ts = ts;

@@ -1,7 +1,7 @@
 import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
 import { badStatus, byteCount, checkTime, epochMs, jsonObject, NotAnObject, statusCode, wrongType } from './fields.js';
-import type { Parser, ParserFactory } from './parser.js';
+import type { CommonParserOptions, Parser, ParserFactory } from './parser.js';
 
 /** Normalized fields a mapping may name, and the source field each reads when unmapped. */
 export const MAPPABLE_FIELDS = {
@@ -47,8 +47,14 @@ function getter(path: string): Getter {
   };
 }
 
+/** What the generic NDJSON parser reads besides the common options. */
+export interface NdjsonOptions extends CommonParserOptions {
+  /** Field mapping, normalized field name -> source field name. */
+  fieldMap?: Record<string, string>;
+}
+
 /** Generic NDJSON: any JSON object per line, with a mapping from normalized fields to its fields. */
-export const ndjsonParser: ParserFactory = (options) => {
+export const ndjsonParser: ParserFactory<NdjsonOptions> = (options) => {
   const map = options.fieldMap ?? {};
   const name = (field: MappableField) => map[field] ?? MAPPABLE_FIELDS[field];
   const get = Object.fromEntries(

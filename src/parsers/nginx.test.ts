@@ -11,7 +11,6 @@ import {
   NGINX_NO_UPSTREAM_NOTICE,
   NGINX_UPSTREAM_LOG_FORMAT,
   nginxParser,
-  parseTimeLocal,
   upstreamEntries,
 } from './nginx.js';
 import { compileLogFormat } from './nginx-format.js';
@@ -130,25 +129,6 @@ describe('nginx helpers', () => {
     assert.deepEqual(upstreamEntries('502 : 200'), ['502', '200']);
     assert.deepEqual(upstreamEntries('502, 504 : 200'), ['502', '504', '200']);
     assert.deepEqual(upstreamEntries('-'), ['-']);
-  });
-
-  it('reads $time_local with its offset', () => {
-    assert.equal(parseTimeLocal('10/Oct/2026:13:55:36 -0700'), Date.UTC(2026, 9, 10, 20, 55, 36));
-    assert.ok(Number.isNaN(parseTimeLocal('10/Okt/2026:13:55:36 -0700')));
-  });
-
-  it('reads lines of the same minute as the one before the same way as on their own', () => {
-    const times = [
-      ['10/Oct/2026:13:55:36 -0700', Date.UTC(2026, 9, 10, 20, 55, 36)],
-      ['10/Oct/2026:13:55:59 -0700', Date.UTC(2026, 9, 10, 20, 55, 59)],
-      ['10/Oct/2026:13:55:07 +0200', Date.UTC(2026, 9, 10, 11, 55, 7)],
-      ['10/Oct/2026:13:55:08 +0200', Date.UTC(2026, 9, 10, 11, 55, 8)],
-      ['10/Oct/2026:13:56:00 +0200', Date.UTC(2026, 9, 10, 11, 56, 0)],
-      ['10/Oct/2026:13:56:0x +0200', Number.NaN],
-      ['10/Oct/2026:13:56:01 +0200', Date.UTC(2026, 9, 10, 11, 56, 1)],
-      ['10/Oct/2026:13:56:01+0200', Number.NaN],
-    ] as const;
-    for (const [text, ms] of times) assert.deepEqual(parseTimeLocal(text), ms, text);
   });
 
   it('reads $msec and refuses formats without $status or a time', () => {

@@ -2,47 +2,8 @@ import { reject } from '../model/rejection.js';
 import { UNKNOWN_COLO } from '../model/request.js';
 import { byteCount, checkTime } from './fields.js';
 import { compileLogFormat, NGINX_COMBINED } from './nginx-format.js';
-import type { Parser, ParserFactory } from './parser.js';
-
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
-const TIME_LOCAL = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
-
-// Lines come in time order: most share the minute (`10/Oct/2026:13:55`) and offset of the one before.
-let minutePrefix = '';
-let offsetSuffix = '';
-let minuteMs = Number.NaN;
-
-/** `10/Oct/2026:13:55:36 +0200` to epoch ms; NaN when it is not that shape. */
-export function parseTimeLocal(text: string): number {
-  if (text.length === 26 && minutePrefix !== '' && text.startsWith(minutePrefix) && text.endsWith(offsetSuffix)) {
-    const tens = text.charCodeAt(18) - 48;
-    const ones = text.charCodeAt(19) - 48;
-    if (text.charCodeAt(17) === 58 && tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9) {
-      return minuteMs + (tens * 10 + ones) * 1000;
-    }
-  }
-  const m = TIME_LOCAL.exec(text);
-  if (!m || MONTHS[m[2]] === undefined) return Number.NaN;
-  const offset = (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9])) * 60_000;
-  const ms = Date.UTC(+m[3], MONTHS[m[2]], +m[1], +m[4], +m[5], +m[6]) - offset;
-  minutePrefix = text.slice(0, 17);
-  offsetSuffix = text.slice(20);
-  minuteMs = ms - Number(m[6]) * 1000;
-  return ms;
-}
+import type { CommonParserOptions, Parser, ParserFactory } from './parser.js';
+import { TimeLocal } from './time-local.js';
 
 /** The entries of an upstream list: `502, 200` (upstreams tried) or `502 : 200` (upstream groups). */
 export function upstreamEntries(value: string): string[] {
@@ -128,8 +89,16 @@ const TIME_VARIABLES = ['time_local', 'time_iso8601', 'msec'];
 const HOST_VARIABLES = ['host', 'http_host', 'server_name'];
 const BYTE_VARIABLES = ['body_bytes_sent', 'bytes_sent'];
 
+/** What the nginx parser reads besides the common options. */
+export interface NginxOptions extends CommonParserOptions {
+  /** The operator's `log_format` string, verbatim. */
+  nginxLogFormat?: string;
+  /** The variable in the format that holds the data center (default `colo`). */
+  coloVar?: string;
+}
+
 /** nginx access logs in the operator's own `log_format` (default `combined`). */
-export const nginxParser: ParserFactory = (options) => {
+export const nginxParser: ParserFactory<NginxOptions> = (options) => {
   const format = options.nginxLogFormat ?? NGINX_COMBINED;
   const { pattern, variables } = compileLogFormat(format);
   const index = (name: string) => {
@@ -150,6 +119,7 @@ export const nginxParser: ParserFactory = (options) => {
   const connectAt = index('upstream_connect_time');
   const headerAt = index('upstream_header_time');
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;
+  const timeLocal = new TimeLocal();
   // Consecutive lines mostly share their second: parse each distinct time text once.
   let lastTimeText = '';
   let lastTimeMs = Number.NaN;
@@ -170,7 +140,7 @@ export const nginxParser: ParserFactory = (options) => {
         lastTimeText = timeText;
         lastTimeMs =
           timeVar === 'time_local'
-            ? parseTimeLocal(timeText)
+            ? timeLocal.parse(timeText)
             : timeVar === 'msec'
               ? Number(timeText) * 1000
               : Date.parse(timeText);

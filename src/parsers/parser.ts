@@ -1,23 +1,15 @@
 import type { Rejection } from '../model/rejection.js';
 import type { NormalizedRequest } from '../model/request.js';
 
-/** Options every parser may use; each format documents which it reads. */
-export interface ParserOptions {
+/**
+ * Options every parser reads. A format with options of its own declares them in a type
+ * extending this one, beside its parser; `ParserOptions` in `registry.ts` is all of them.
+ */
+export interface CommonParserOptions {
   /** Zone for lines that do not carry one (`--zone`). */
   zone?: string;
   /** Data center for lines that do not carry one (`--colo`). */
   colo?: string;
-  /** nginx: the operator's `log_format` string, verbatim. */
-  nginxLogFormat?: string;
-  /** nginx: the variable in the format that holds the data center (default `colo`). */
-  coloVar?: string;
-  /** ndjson: field mapping, normalized field name -> source field name. */
-  fieldMap?: Record<string, string>;
-  /**
-   * W3C logs (CloudFront): the `#Fields:` line of the input, for a parser that starts
-   * mid-file (a parallel worker) and so never sees the header itself.
-   */
-  w3cFields?: string;
 }
 
 /**
@@ -41,4 +33,4 @@ export interface Parser {
   parse(line: string, out: NormalizedRequest): Rejection | Skip | null;
 }
 
-export type ParserFactory = (options: ParserOptions) => Parser;
+export type ParserFactory<O extends CommonParserOptions = CommonParserOptions> = (options: O) => Parser;

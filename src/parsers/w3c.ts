@@ -1,4 +1,15 @@
+import type { CommonParserOptions } from './parser.js';
+
 const TAB = '\t';
+
+/** What a W3C log parser (CloudFront) reads besides the common options. */
+export interface W3cOptions extends CommonParserOptions {
+  /**
+   * The `#Fields:` line of the input, for a parser that starts mid-file (a parallel
+   * worker, a followed file's later batch) and so never sees the header itself.
+   */
+  w3cFields?: string;
+}
 
 /**
  * Field positions of a W3C extended log (`#Fields: date time ...`), learned from its

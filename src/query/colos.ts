@@ -1,6 +1,6 @@
 import type { Group } from '../classify/rules.js';
+import type { StatusQuery } from '../model/query.js';
 import type { RollupReader } from '../stores/store.js';
-import type { StatusQuery } from './spec.js';
 import { iso, zeroGroups } from './summary.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { QueryAnswer, QueryRow } from '../model/query.js';
 import type { AnswerStream } from './run.js';
-import type { QueryAnswer, QueryRow } from './spec.js';
 
 /**
  * A text cell starting with one of these is read as a formula by spreadsheet tools (Excel,

@@ -1,5 +1,5 @@
+import type { StatusQuery } from '../model/query.js';
 import type { AggregateQuery, RollupReader } from '../stores/store.js';
-import type { StatusQuery } from './spec.js';
 
 /** The dimensions a change can be driven by. */
 export const DRIVER_DIMENSIONS = ['colo', 'host'] as const;

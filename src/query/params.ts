@@ -1,8 +1,15 @@
 import { GROUPS, type Group } from '../classify/rules.js';
+import {
+  BUCKET_NAMES,
+  BUCKETS,
+  type BucketName,
+  DIMENSIONS,
+  type Dimension,
+  type StatusQuery,
+} from '../model/query.js';
 import { quoted } from '../model/quoted.js';
 import { REQUEST_SOURCES, type RequestSource, VISITOR } from '../model/request-source.js';
 import { isZoneName, ZONE_NAME_RULE } from '../model/zone-name.js';
-import { BUCKET_NAMES, BUCKETS, type BucketName, DIMENSIONS, type Dimension, type StatusQuery } from './spec.js';
 import { autoBucket, bucketStart, parseTime } from './time.js';
 
 /** A query parameter that cannot be read: names the parameter and says what is allowed. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { StatusQuery } from '../model/query.js';
 import { seed, type TestApp, testApp, times } from '../server/testing.js';
 import { answerJson, runQuery, streamQuery } from './run.js';
-import type { StatusQuery } from './spec.js';
 
 const ZONE = 'shop.example';
 const T0 = Date.UTC(2026, 10, 24, 10);

@@ -1,5 +1,5 @@
+import { BUCKETS, type QueryAnswer, type QueryRow, type StatusQuery } from '../model/query.js';
 import type { AggregateQuery, AggregateRow, RollupReader } from '../stores/store.js';
-import { BUCKETS, type QueryAnswer, type QueryRow, type StatusQuery } from './spec.js';
 import { bucketStart } from './time.js';
 
 /** Rows in one status-codes answer at most (by=host or by=colo over a long range can hold millions): the first ones in bucket order, flagged `truncated`. */
@@ -25,11 +25,7 @@ export interface AnswerStream {
  * rows hold all its requests, so its total is their sum; with them, or when the answer is cut
  * inside a bucket, totals come from the store.
  */
-export function streamQuery(
-  store: RollupReader,
-  query: StatusQuery,
-  maxRows: number = MAX_ANSWER_ROWS,
-): AnswerStream {
+export function streamQuery(store: RollupReader, query: StatusQuery, maxRows: number = MAX_ANSWER_ROWS): AnswerStream {
   // Ranges start on a bucket boundary so that the first bucket is whole.
   const q = { ...query, from: bucketStart(query.from, query.bucket) };
   const bucketMs = BUCKETS[q.bucket] * 1000;

@@ -1,7 +1,7 @@
 import { GROUPS, type Group, type Source } from '../classify/rules.js';
+import type { StatusQuery } from '../model/query.js';
 import type { RollupReader } from '../stores/store.js';
 import { percentOf } from './run.js';
-import type { StatusQuery } from './spec.js';
 
 /** A count and its share (%) of all requests of the range. */
 export interface Share {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BUCKETS } from './spec.js';
+import { BUCKETS } from '../model/query.js';
 import { autoBucket, bucketStart, parseTime } from './time.js';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 30, 15);

@@ -1,5 +1,5 @@
+import { BUCKET_NAMES, BUCKETS, type BucketName } from '../model/query.js';
 import { quoted } from '../model/quoted.js';
-import { BUCKET_NAMES, BUCKETS, type BucketName } from './spec.js';
 
 const RELATIVE = /^-(\d+)(s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { coversZone, hashSecret, hasScope } from '../auth/tokens.js';
-import type { Scope, TokenRecord, TokenStore } from '../stores/store.js';
+import type { Scope, TokenRecord } from '../model/tokens.js';
+import type { TokenStore } from '../stores/store.js';
 import { ApiError } from './errors.js';
 
 /** What a route needs: a scope, or nothing (`public`). `allZones` routes need a token for every zone. */

@@ -1,8 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { GROUPS } from '../classify/rules.js';
+import { PLANS } from '../model/plans.js';
+import { BUCKET_NAMES } from '../model/query.js';
 import { REQUEST_SOURCES, VISITOR } from '../model/request-source.js';
 import { ZONE_NAME_PATTERN, ZONE_NAME_RULE } from '../model/zone-name.js';
-import { PLANS } from '../stores/store.js';
+import { FORMAT_CHOICES } from '../parsers/registry.js';
 
 /** The schemas that validate requests and describe answers; the OpenAPI document is generated from them. */
 
@@ -25,7 +27,7 @@ export const RangeQuery = {
   from: time('Start (inclusive; moved back to the start of its bucket)', '-24h'),
   to: time('End (exclusive)', 'now'),
   bucket: Type.Optional(
-    Type.Enum(['auto', '1m', '5m', '15m', '1h', '1d'], {
+    Type.Enum(['auto', ...BUCKET_NAMES], {
       description: 'Bucket size; the range starts on a bucket boundary, so give answers of one view the same bucket',
     }),
   ),
@@ -64,7 +66,7 @@ export const IngestQuery = Type.Object(
     format: Type.Optional(
       Type.String({
         pattern: '^[a-z0-9-]{1,40}$',
-        description: 'Log format: auto (default), cloudflare, nginx, ndjson, ... ',
+        description: `Log format: ${FORMAT_CHOICES}; default auto`,
       }),
     ),
     colo: Type.Optional(

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { newToken } from '../auth/tokens.js';
 import { parseConfig, type ServeConfig } from '../config/config.js';
 import { emptyRequest, type NormalizedRequest } from '../model/request.js';
+import type { Scope } from '../model/tokens.js';
 import { Rollup } from '../rollup/rollup.js';
 import { DuckDBStore } from '../stores/duckdb/duckdb-store.js';
-import type { Scope, Store } from '../stores/store.js';
+import type { Store } from '../stores/store.js';
 import { tempDir } from '../testing/paths.js';
 import { buildApp, type EdgestatApp } from './app.js';
 

@@ -1,6 +1,6 @@
 import type { Group, Source } from '../classify/rules.js';
+import type { Dimension } from '../model/query.js';
 import type { RequestSource } from '../model/request-source.js';
-import type { Dimension } from '../query/spec.js';
 import type { AggregateQuery, AggregateRow, CappedDimension, DistinctQuery } from './store.js';
 
 /**

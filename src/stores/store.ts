@@ -1,6 +1,8 @@
 import type { Group, Source } from '../classify/rules.js';
+import type { Plan } from '../model/plans.js';
+import type { Dimension, StatusQuery } from '../model/query.js';
 import type { RequestSource } from '../model/request-source.js';
-import type { Dimension, StatusQuery } from '../query/spec.js';
+import type { TokenRecord } from '../model/tokens.js';
 import type { RollupRow } from '../rollup/rollup.js';
 
 /** One aggregated row from a store: bucket start (epoch ms), grouped dimensions, sums. */
@@ -79,32 +81,12 @@ export interface GroupedBatch {
 /** One batch's answer in a group: its outcome, or the error that refused it alone (an IdempotencyConflictError). */
 export type GroupOutcome = CommitOutcome | Error;
 
-export const PLANS = ['free', 'pro', 'business', 'enterprise'] as const;
-export type Plan = (typeof PLANS)[number];
-/** A zone nobody set a plan for: a self-hosted operator owns every feature until they say otherwise. */
-export const DEFAULT_PLAN: Plan = 'enterprise';
-
 export interface ZoneInfo {
   zone: string;
   plan: Plan;
   requests: number;
   firstSeen: number | null;
   lastSeen: number | null;
-}
-
-export const SCOPES = ['analytics:read', 'logs:write', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export interface TokenRecord {
-  id: string;
-  name: string;
-  /** sha256 of the secret, hex. The secret itself is never stored. */
-  hash: string;
-  scopes: Scope[];
-  /** Zones the token is for; ['*'] for all. */
-  zones: string[];
-  createdAt: number;
-  revokedAt: number | null;
 }
 
 /**

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { COLOS, minuteRows, random, type ZoneTraffic } from '../demo/traffic.js';
+import { BUCKET_NAMES, BUCKETS, type Dimension, type QueryAnswer, type StatusQuery } from '../model/query.js';
 import { type RequestSource, VISITOR } from '../model/request-source.js';
+import type { TokenRecord } from '../model/tokens.js';
 import { percentOf, runQuery } from '../query/run.js';
-import { BUCKET_NAMES, BUCKETS, type Dimension, type QueryAnswer, type StatusQuery } from '../query/spec.js';
 import { bucketStart } from '../query/time.js';
 import { MINUTE_MS, type RollupRow } from '../rollup/rollup.js';
 import { IdempotencyConflictError } from '../stores/idempotency.js';
-import type { AggregateQuery, AggregateRow, DistinctQuery, Store, TokenRecord, ZoneInfo } from '../stores/store.js';
+import type { AggregateQuery, AggregateRow, DistinctQuery, Store, ZoneInfo } from '../stores/store.js';
 
 /**
  * The store contract as a test suite: every store runs it (a tiny `contract.test.ts` in its

@@ -1,10 +1,10 @@
 import type { Static } from '@fastify/type-provider-typebox';
-import type { QueryAnswer } from '../../src/query/spec.js';
+import type { QueryAnswer } from '../../src/model/query.js';
 import type * as schemas from '../../src/server/schemas.js';
 
 // The answers' types come from the server's schemas (the ones that validate and document the API):
 // a field added there is known here, with no copy to keep in step.
-export type { QueryAnswer, QueryRow } from '../../src/query/spec.js';
+export type { QueryAnswer, QueryRow } from '../../src/model/query.js';
 export type ZoneListAnswer = Static<typeof schemas.ZonesAnswer>;
 export type ZoneAnswer = Static<typeof schemas.ZoneAnswer>;
 export type SummaryAnswer = Static<typeof schemas.SummaryAnswer>;

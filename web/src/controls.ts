@@ -1,4 +1,4 @@
-import type { BucketName } from '../../src/query/spec.js';
+import type { BucketName } from '../../src/model/query.js';
 import type { ZoneListAnswer } from './api.js';
 import { fill, h, keepFocus } from './dom.js';
 import { localInput } from './format.js';

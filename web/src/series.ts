@@ -1,4 +1,4 @@
-import { BUCKETS } from '../../src/query/spec.js';
+import { BUCKETS } from '../../src/model/query.js';
 import type { QueryAnswer } from './api.js';
 
 /** A status code's count and share in one bucket. */

@@ -1,4 +1,4 @@
-import { BUCKETS, type BucketName } from '../../src/query/spec.js';
+import { BUCKETS, type BucketName } from '../../src/model/query.js';
 import { autoBucket } from '../../src/query/time.js';
 
 /** The ranges the picker offers; `custom` takes `from` and `to`. */

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { hasColoBreakdown } from '../../model/plans.js';
 import { DRIVER_DIMENSIONS, type DriverDimension, findDrivers } from '../../query/drivers.js';
 import { listParam, QueryParamError, toStatusQuery } from '../../query/params.js';
 import type { Store } from '../../stores/store.js';
-import { hasColoBreakdown, requireColoBreakdown } from '../plans.js';
+import { requireColoBreakdown } from '../plans.js';
 import { DriversAnswer, DriversQuery, errorAnswers, ZoneParams } from '../schemas.js';
 
 /** `GET /api/v1/zones/{zone}/drivers`: the data centers and hosts behind a change of some codes. */

@@ -140,9 +140,11 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         result = await inFlight.track(
           ingest(store, input, {
             format: request.query.format ?? 'auto',
-            zone,
-            colo: request.query.colo,
-            fieldMap: request.query.map ? fieldMapParam(request.query.map) : undefined,
+            parser: {
+              zone,
+              colo: request.query.colo,
+              fieldMap: request.query.map ? fieldMapParam(request.query.map) : undefined,
+            },
             key: headerKey ? `http:${zone}:${headerKey}` : undefined,
             source: 'http',
             maxLineBytes: limits.lineBytes,

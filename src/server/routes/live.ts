@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger } from 'fastify';
+import { hasColoBreakdown } from '../../model/plans.js';
+import type { Dimension } from '../../model/query.js';
 import { VISITOR } from '../../model/request-source.js';
-import type { Dimension } from '../../query/spec.js';
 import { MINUTE_MS } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
 import type { LiveBus, ZoneChange } from '../live-bus.js';
-import { hasColoBreakdown } from '../plans.js';
 import { errorAnswers, LiveQuery, ZoneParams } from '../schemas.js';
 
 /** Minutes this old still get live updates when late data arrives for them. */

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { hasColoBreakdown } from '../../model/plans.js';
 import type { Store } from '../../stores/store.js';
 import { visibleZones } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { hasColoBreakdown } from '../plans.js';
 import { errorAnswers, ZoneAnswer, ZoneParams, ZonePlanBody, ZonesAnswer } from '../schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

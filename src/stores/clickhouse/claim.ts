@@ -177,8 +177,9 @@ async function listClaims(host: ClaimHost, prefix: string): Promise<{ name: stri
     try {
       return (await host.rows<{ name: string; age: string }>(query)).map((r) => ({ name: r.name, age: Number(r.age) }));
     } catch (err) {
-      // 18.16 fails the listing when a table it lists is dropped before it reads its metadata: list again.
-      if (attempt >= LIST_ATTEMPTS || !/doesn't exist/.test((err as Error).message)) throw err;
+      // 18.16 fails the listing when a table it lists is dropped before it reads its metadata ("doesn't
+      // exist", or "File not found" for the metadata file): list again.
+      if (attempt >= LIST_ATTEMPTS || !/doesn't exist|File not found/.test((err as Error).message)) throw err;
       await sleep(POLL_MS / 5);
     }
   }
@@ -190,8 +191,9 @@ async function create(host: ClaimHost, prefix: string, generation: number): Prom
     await host.run(`CREATE TABLE ${host.database}.${prefix}${generation} (claimed UInt8) ENGINE = Null`);
     return true;
   } catch (err) {
-    // "already exists", or (on some releases) another CREATE of the name still running.
-    if (/already exists|right now|is being/i.test((err as Error).message)) return false;
+    // "already exists", or (on some releases) another CREATE of the name still running, or (18.16)
+    // a DROP of the name racing this CREATE ("File not found" for its metadata): look again.
+    if (/already exists|right now|is being|File not found/i.test((err as Error).message)) return false;
     throw err;
   }
 }

@@ -1,19 +1,18 @@
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { DEFAULT_PLAN, type Plan } from '../../model/plans.js';
+import type { TokenRecord } from '../../model/tokens.js';
 import { commitEach } from '../group.js';
 import { toAggregateRow } from '../plan.js';
-import {
-  type AggregateQuery,
-  type AggregateRow,
-  type BatchWriter,
-  DEFAULT_PLAN,
-  type DistinctQuery,
-  type GroupedBatch,
-  type GroupOutcome,
-  type IngestRecord,
-  type Plan,
-  type Store,
-  type TokenRecord,
-  type ZoneInfo,
+import type {
+  AggregateQuery,
+  AggregateRow,
+  BatchWriter,
+  DistinctQuery,
+  GroupedBatch,
+  GroupOutcome,
+  IngestRecord,
+  Store,
+  ZoneInfo,
 } from '../store.js';
 import { ClickHouseBatch, DAY_S } from './batch.js';
 import { dropStaleClaims } from './claim.js';

@@ -1,23 +1,22 @@
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DEFAULT_PLAN, type Plan } from '../../model/plans.js';
 import { VISITOR } from '../../model/request-source.js';
+import type { TokenRecord } from '../../model/tokens.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { judgeExisting } from '../idempotency.js';
 import { toAggregateRow } from '../plan.js';
-import {
-  type AggregateQuery,
-  type AggregateRow,
-  type BatchWriter,
-  type CommitOutcome,
-  type CommitRecord,
-  DEFAULT_PLAN,
-  type DistinctQuery,
-  type GroupedBatch,
-  type GroupOutcome,
-  type IngestRecord,
-  type Plan,
-  type Store,
-  type TokenRecord,
-  type ZoneInfo,
+import type {
+  AggregateQuery,
+  AggregateRow,
+  BatchWriter,
+  CommitOutcome,
+  CommitRecord,
+  DistinctQuery,
+  GroupedBatch,
+  GroupOutcome,
+  IngestRecord,
+  Store,
+  ZoneInfo,
 } from '../store.js';
 import { guarded, storeFault } from './faults.js';
 import { checkReadable, openError, ownerOnlyFiles } from './open-check.js';

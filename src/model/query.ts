@@ -1,5 +1,5 @@
 import { GROUPS, type Group } from '../classify/rules.js';
-import type { RequestSource } from '../model/request-source.js';
+import type { RequestSource } from './request-source.js';
 
 /** Bucket sizes in seconds. */
 export const BUCKETS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '1d': 86400 } as const;

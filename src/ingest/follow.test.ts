@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { runQuery } from '../query/run.js';
 import { DuckDBStore } from '../stores/duckdb/duckdb-store.js';
 import { tempDir } from '../testing/paths.js';
-import { cutAfterLines, type FollowBatch, follow } from './follow.js';
+import { type FollowBatch, follow } from './follow.js';
 
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0);
 
@@ -208,16 +208,5 @@ describe('follow refuses', () => {
     await assert.rejects(follower.done, /access\.log\.gz is gzip: --follow reads plain-text logs/);
     assert.deepEqual(await totals(store), { requests: 0, bytes: 0 });
     await store.close();
-  });
-});
-
-describe('cutAfterLines', () => {
-  it('cuts after the n-th newline, or the last one', () => {
-    const bytes = Buffer.from('a\nbb\nccc\ndd');
-    assert.deepEqual(
-      [1, 2, 3, 9].map((n) => cutAfterLines(bytes, n)),
-      [2, 5, 9, 9],
-    );
-    assert.equal(cutAfterLines(Buffer.from('no newline'), 5), 0);
   });
 });
