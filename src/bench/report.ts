@@ -143,9 +143,9 @@ ${rows.join('\n')}`,
           `| ${s.name} | ${a.endpoint} | ${a.runs} | ${a.p50Ms} ms | ${a.p99Ms} ms | ${kB(a.bytes)} | ${n(s.rssMiB)} MiB (peak ${n(s.peakRssMiB)}) |`,
       ),
     );
-    const held = scenarios.map((s) => `${s.name}: ${n(s.colos)} colos written, /colos lists ${n(s.storedColos)}`);
+    const held = scenarios.map((s) => `${s.name}, /colos lists ${n(s.storedColos)} of the ${n(s.colos)} written`);
     this.sections.push(
-      `## Cardinality: ${n(scenarios[0]?.colos ?? 0)} distinct data centers\n\nEach line a new \`EdgeColoCode\`, to a real \`edgestat serve\`: pushed over HTTP (the ingest cap keeps 1,000 per zone and day and folds the rest into "(Other)"), and written straight into the store (a file from before the caps). ${held.join('; ')}.\n\n| data | answer | runs | p50 | p99 | size | server RSS |\n|---|---|---:|---:|---:|---:|---:|\n${rows.join('\n')}`,
+      `## Cardinality: ${n(scenarios[0]?.colos ?? 0)} distinct data centers\n\nEach line a new \`EdgeColoCode\`, to a real \`edgestat serve\`: pushed over HTTP (the ingest cap keeps 1,000 per zone and day and folds the rest into "(Other)"), and written straight into the store (a file from before the caps). ${held.map((h) => `${h[0].toUpperCase()}${h.slice(1)}`).join('. ')}.\n\n| data | answer | runs | p50 | p99 | size | server RSS |\n|---|---|---:|---:|---:|---:|---:|\n${rows.join('\n')}`,
     );
   }
 

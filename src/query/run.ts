@@ -116,12 +116,11 @@ export async function* answerJson(stream: AnswerStream): AsyncGenerator<string> 
   yield `${JSON.stringify(stream.head).slice(0, -1)},"rows":[`;
   let first = true;
   for await (const chunk of stream.rows) {
-    let text = '';
-    for (const row of chunk) {
-      text += first ? JSON.stringify(row) : `,${JSON.stringify(row)}`;
-      first = false;
-    }
-    if (text) yield text;
+    if (!chunk.length) continue;
+    // One stringify per chunk (its brackets cut off), not one per row.
+    const text = JSON.stringify(chunk).slice(1, -1);
+    yield first ? text : `,${text}`;
+    first = false;
   }
   const cut = stream.cut();
   yield cut ? `],"truncated":true,"limit":${cut.limit}}` : ']}';
