@@ -208,7 +208,7 @@ async function ingestOne(
     cardinality,
     format: flags.format,
     parser: parserOptions(flags),
-    source: isStdin ? 'stdin' : file,
+    input: isStdin ? 'stdin' : file,
     maxRejectRatio: flags.maxRejectRatio,
     maxLineBytes: flags.maxLineBytes,
   };

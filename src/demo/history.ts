@@ -36,7 +36,7 @@ export async function fillHistory(
       await batch.commit({
         key: `demo:${traffic.zone}:${dayStart}:${to}`,
         hint: '',
-        source: 'edgestat demo',
+        input: 'edgestat demo',
         accepted: requests,
         rejected: 0,
       });

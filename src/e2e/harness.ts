@@ -39,7 +39,7 @@ export async function seedStore(
       for (const fields of requests) rollup.add({ ...emptyRequest(), ...fields });
       const batch = await store.openBatch();
       await batch.append(rollup.drain());
-      await batch.commit({ key: `e2e-${Date.now()}`, hint: '', source: 'e2e', accepted: requests.length, rejected: 0 });
+      await batch.commit({ key: `e2e-${Date.now()}`, hint: '', input: 'e2e', accepted: requests.length, rejected: 0 });
     }
     for (const [zone, plan] of Object.entries(plans)) await store.setZonePlan(zone, plan);
     await setup?.(store);

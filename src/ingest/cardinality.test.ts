@@ -37,7 +37,7 @@ function rows(
 async function commit(store: Store, key: string, list: RollupRow[]): Promise<void> {
   const batch = await store.openBatch();
   await batch.append(list);
-  assert.equal(await batch.commit({ key, hint: '', source: 'test', accepted: list.length, rejected: 0 }), 'committed');
+  assert.equal(await batch.commit({ key, hint: '', input: 'test', accepted: list.length, rejected: 0 }), 'committed');
 }
 
 const limits = (overrides: Partial<CardinalityLimits>): CardinalityLimits => ({
@@ -183,7 +183,7 @@ describe('zone cap in ingest', () => {
       const line = (zone: string) =>
         `${JSON.stringify({ EdgeStartTimestamp: new Date(DAY1).toISOString(), EdgeResponseStatus: 200, EdgeColoCode: 'FRA', ZoneName: zone })}\n`;
       const push = (text: string, key: string) =>
-        ingest(store, chunks(text), { format: 'cloudflare', source: 'test', key, cardinality: guard });
+        ingest(store, chunks(text), { format: 'cloudflare', input: 'test', key, cardinality: guard });
       const first = await push(line('a.test') + line('b.test'), 'k1');
       assert.equal(first.accepted, 2);
       const second = await push(line('c.test') + line('a.test') + line('c.test') + line('d.test'), 'k2');
@@ -196,7 +196,7 @@ describe('zone cap in ingest', () => {
       // A fresh guard (a restart) reads the two zones from the store and still refuses a third.
       const again = await ingest(store, chunks(line('e.test')), {
         format: 'cloudflare',
-        source: 'test',
+        input: 'test',
         key: 'k3',
         cardinality: new CardinalityGuard(store, limits({ zones: 2 })),
       });
@@ -214,7 +214,7 @@ describe('zone cap in ingest', () => {
         `${JSON.stringify({ EdgeStartTimestamp: new Date(DAY1).toISOString(), EdgeResponseStatus: 200, EdgeColoCode: 'FRA', ZoneName: zone })}\n`;
       const result = await ingest(store, chunks(line('a.test') + line('b.test') + line('c.test') + line('x.test')), {
         format: 'cloudflare',
-        source: 'test',
+        input: 'test',
         cardinality: new CardinalityGuard(store, limits({ zones: 1 })),
       });
       assert.equal(result.accepted, 3);

@@ -30,7 +30,7 @@ export interface FollowBatch {
 }
 
 /** Ingest options for followed files: the key and source are set per batch. */
-export type FollowIngestOptions = Omit<IngestOptions, 'key' | 'hint' | 'source'>;
+export type FollowIngestOptions = Omit<IngestOptions, 'key' | 'hint' | 'input'>;
 
 /** What follow keeps per path: the file's reader and what its batches carry from one to the next. */
 interface Followed {
@@ -165,7 +165,7 @@ async function commitChunk(
         parser: { ...parser, w3cFields: fields ?? file.w3cFields ?? parser.w3cFields },
         key,
         hint: hintOf(chunk),
-        source: path,
+        input: path,
       },
     );
   let result: IngestResult;

@@ -21,7 +21,7 @@ function grouped(key: string, rows: number, hash = `sha256:${key}`, requests = 1
       () => MINUTE,
       () => requests,
     ),
-    record: { key, hint: '', source: 'http', accepted: rows * requests, rejected: 0, contentHash: hash },
+    record: { key, hint: '', input: 'http', accepted: rows * requests, rejected: 0, contentHash: hash },
   };
 }
 

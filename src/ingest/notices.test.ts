@@ -29,7 +29,7 @@ describe('formats that cannot tell edge from origin say so once per ingest', () 
       const result = await ingest(store, once(nginxLines(50)), {
         format,
         parser: { zone: 'shop.example' },
-        source: 'test',
+        input: 'test',
         workers,
       });
       assert.equal(result.format, 'nginx');
@@ -41,11 +41,11 @@ describe('formats that cannot tell edge from origin say so once per ingest', () 
 
   it('cloudflare and nginx with upstream variables carry none', async () => {
     const store = await DuckDBStore.open(join(tempDir(), 'notices.duckdb'));
-    const cf = await ingest(store, once(`${cfLine()}\n`), { format: 'auto', source: 'test' });
+    const cf = await ingest(store, once(`${cfLine()}\n`), { format: 'auto', input: 'test' });
     const upstream = await ingest(store, once('1795514400.000 a.example 502 502\n'), {
       format: 'nginx',
       parser: { nginxLogFormat: '$msec $host $status $upstream_status' },
-      source: 'test',
+      input: 'test',
     });
     assert.deepEqual([cf.format, cf.notices, upstream.accepted, upstream.notices], ['cloudflare', [], 1, []]);
     await store.close();

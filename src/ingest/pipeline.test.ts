@@ -78,7 +78,7 @@ async function countsIn(store: DuckDBStore): Promise<Map<string, number>> {
   return new Map(answer.rows.map((r) => [`${Date.parse(r.t)}|${r.status}`, r.requests]));
 }
 
-const base: IngestOptions = { format: 'cloudflare', source: 'test', maxLineBytes: 1024 };
+const base: IngestOptions = { format: 'cloudflare', input: 'test', maxLineBytes: 1024 };
 
 describe('ingest pipeline', () => {
   const input = makeInput(20_000);
@@ -176,7 +176,7 @@ describe('ingest parser options', () => {
       const store = await openStore();
       const result = await ingest(store, chunked(input.bytes), {
         format: 'cloudfront',
-        source: 'test',
+        input: 'test',
         workers,
         parser: { w3cFields: FIELDS },
       });

@@ -37,7 +37,7 @@ export interface IngestOptions {
   /** Cheap pre-check hint stored with the record (files: size and head hash). */
   hint?: string;
   /** Where the input came from: a file path, `stdin`, `http`. */
-  source: string;
+  input: string;
   maxLineBytes?: number;
   /** Limit on decompressed bytes; passing it throws InputLimitError and commits nothing. */
   maxInputBytes?: number;
@@ -212,7 +212,7 @@ export async function ingest(
     result.outcome = await batch.commit({
       key: result.key,
       hint: options.hint ?? '',
-      source: options.source,
+      input: options.input,
       accepted: result.accepted,
       rejected: result.rejected,
       contentHash: result.contentHash,

@@ -48,7 +48,7 @@ describe('CloudFront through the ingest pipeline', () => {
         (async function* () {
           yield bytes;
         })(),
-        { format: 'auto', source: 'test', parser: { zone: 'example.com' }, workers },
+        { format: 'auto', input: 'test', parser: { zone: 'example.com' }, workers },
       );
       assert.deepEqual(
         [result.format, result.gzip, result.lines, result.accepted, result.rejected, result.skipped],

@@ -123,7 +123,7 @@ describe('a million data centers cannot take the server down', { timeout: 300_00
     );
     const batch = await t.store.openBatch();
     await batch.append(stored);
-    await batch.commit({ key: 'before-the-caps', hint: '', source: 'test', accepted: 0, rejected: 0 });
+    await batch.commit({ key: 'before-the-caps', hint: '', input: 'test', accepted: 0, rejected: 0 });
     const total = sum(stored.map((r) => r.requests));
 
     const colos = await t.app.inject(`/api/v1/zones/old.test/colos?${RANGE}`);

@@ -56,7 +56,7 @@ export async function seed(store: Store, key: string, requests: Array<Partial<No
   for (const fields of requests) rollup.add({ ...emptyRequest(), ...fields });
   const batch = await store.openBatch();
   await batch.append(rollup.drain());
-  await batch.commit({ key, hint: '', source: 'test', accepted: requests.length, rejected: 0 });
+  await batch.commit({ key, hint: '', input: 'test', accepted: requests.length, rejected: 0 });
 }
 
 /** `count` copies of one request. */

@@ -85,7 +85,7 @@ describe('request sources after a migration', { skip: clickhouseMissing(), timeo
           { ...visitorRow, requests: 3, bytes: 30 },
           { ...visitorRow, requestSource: 'purge', requests: 1, bytes: 10 },
         ]);
-        await batch.commit({ key: 'after-migration', hint: '', source: 'test', accepted: 4, rejected: 0 });
+        await batch.commit({ key: 'after-migration', hint: '', input: 'test', accepted: 4, rejected: 0 });
       }
       await clickhouseSql(server.http, database, [
         'OPTIMIZE TABLE rollup_minute FINAL',

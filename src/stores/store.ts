@@ -47,7 +47,8 @@ export interface IngestRecord {
   key: string;
   /** Cheap pre-check for files: `${size}:${sha256 of the first 64 KiB}`; '' for other sources. */
   hint: string;
-  source: string;
+  /** Where the input came from: a file path, `stdin`, `http`, a followed file. */
+  input: string;
   at: number;
   accepted: number;
   rejected: number;

@@ -129,7 +129,7 @@ export function storeContract(options: {
       const batch = await store.openBatch();
       await batch.append(rows);
       assert.equal(
-        await batch.commit({ key: 'sources-1', hint: '', source: 'test', accepted: 147, rejected: 0 }),
+        await batch.commit({ key: 'sources-1', hint: '', input: 'test', accepted: 147, rejected: 0 }),
         'committed',
       );
       // Merged now, so that rows of different sources would have collapsed if the store's key missed the source.
@@ -206,7 +206,7 @@ export function storeContract(options: {
       const again = await store.openBatch();
       await again.append(batches[1]);
       assert.equal(
-        await again.commit({ key: 'batch-1', hint: '', source: 'test', accepted: 1, rejected: 0 }),
+        await again.commit({ key: 'batch-1', hint: '', input: 'test', accepted: 1, rejected: 0 }),
         'duplicate',
       );
 
@@ -221,7 +221,7 @@ export function storeContract(options: {
           return await batch.commit({
             key: 'bound-1',
             hint: '',
-            source: 'test',
+            input: 'test',
             accepted: 1,
             rejected: 0,
             contentHash,
@@ -258,7 +258,7 @@ export function storeContract(options: {
       const record = (key: string, contentHash: string) => ({
         key,
         hint: '',
-        source: 'http',
+        input: 'http',
         accepted: 1,
         rejected: 0,
         contentHash,
@@ -297,7 +297,7 @@ export function storeContract(options: {
       const record = {
         key: 'file-1',
         hint: '10:abc',
-        source: 'file',
+        input: 'file',
         accepted: 9,
         rejected: 2,
         contentHash: 'sha256:x',
@@ -434,7 +434,7 @@ async function fill(store: Store, batches: RollupRow[][]): Promise<void> {
   for (const [i, rows] of batches.entries()) {
     const batch = await store.openBatch();
     await batch.append(rows);
-    const record = { key: `batch-${i}`, hint: '', source: 'test', accepted: sumRequests(rows), rejected: 0 };
+    const record = { key: `batch-${i}`, hint: '', input: 'test', accepted: sumRequests(rows), rejected: 0 };
     assert.equal(await batch.commit(record), 'committed');
   }
   await store.setZonePlan('blog.test', 'free');

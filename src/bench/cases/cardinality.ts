@@ -140,7 +140,7 @@ export async function cardinalityAttack(colos = 100_000, runs = 20): Promise<Car
         (i) => 1 + (i % 7),
       ),
     );
-    await batch.commit({ key: 'bench-cardinality-stored', hint: '', source: 'bench', accepted: colos, rejected: 0 });
+    await batch.commit({ key: 'bench-cardinality-stored', hint: '', input: 'bench', accepted: colos, rejected: 0 });
     await store.close();
     const stored = await scenario(db, 'stored before the cap (store batch path)', 'stored.example', colos, runs);
     return [pushed, stored];

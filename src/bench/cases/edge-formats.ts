@@ -59,7 +59,7 @@ export async function edgeFormats(
       (async function* () {
         for (let i = 0; i < bytes.length; i += 256 * 1024) yield bytes.subarray(i, i + 256 * 1024);
       })(),
-      { format, parser: { zone: 'example.com' }, source: 'bench' },
+      { format, parser: { zone: 'example.com' }, input: 'bench' },
     );
     const ingestSeconds = (performance.now() - started) / 1000;
     await store.close();

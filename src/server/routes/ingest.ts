@@ -146,7 +146,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
               fieldMap: request.query.map ? fieldMapParam(request.query.map) : undefined,
             },
             key: headerKey ? `http:${zone}:${headerKey}` : undefined,
-            source: 'http',
+            input: 'http',
             maxLineBytes: limits.lineBytes,
             maxInputBytes,
             strictInput: true,

@@ -77,7 +77,7 @@ export class ClickHouseBatch implements BatchWriter {
         {
           key: record.key,
           hint: record.hint,
-          source: record.source,
+          source: record.input,
           accepted: record.accepted,
           rejected: record.rejected,
           content_hash: contentHash,

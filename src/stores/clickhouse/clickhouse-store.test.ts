@@ -40,7 +40,7 @@ const times = (n: number, fields: Partial<NormalizedRequest>) => Array.from({ le
 async function commit(store: ClickHouseStore, key: string, batchRows: RollupRow[], contentHash?: string) {
   const batch = await store.openBatch();
   await batch.append(batchRows);
-  return batch.commit({ key, hint: 'h', source: 'test', accepted: 1, rejected: 0, contentHash });
+  return batch.commit({ key, hint: 'h', input: 'test', accepted: 1, rejected: 0, contentHash });
 }
 
 async function claimTables(store: ClickHouseStore): Promise<string[]> {

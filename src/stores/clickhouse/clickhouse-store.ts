@@ -169,7 +169,7 @@ export class ClickHouseStore implements Store {
     return rows.map((r) => ({
       key: r.key,
       hint: r.hint,
-      source: r.source,
+      input: r.source,
       at: Number(r.at_ms),
       accepted: Number(r.accepted),
       rejected: Number(r.rejected),

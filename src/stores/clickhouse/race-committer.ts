@@ -48,7 +48,7 @@ async function main(): Promise<void> {
           return await batch.commit({
             key: `race-${round}`,
             hint: '',
-            source: `pid ${process.pid}`,
+            input: `pid ${process.pid}`,
             accepted: RACE_BATCH_REQUESTS,
             rejected: 0,
             contentHash: `sha256:race-${round}`,

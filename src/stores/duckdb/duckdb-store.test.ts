@@ -36,7 +36,7 @@ describe('DuckDBStore', () => {
     const batch = await store.openBatch();
     await batch.append([row(0, 200, 5), row(60_000, 404, 2)]);
     await batch.append([row(0, 200, 1)]);
-    assert.equal(await batch.commit({ key: 'k', hint: 'h', source: 'test', accepted: 8, rejected: 0 }), 'committed');
+    assert.equal(await batch.commit({ key: 'k', hint: 'h', input: 'test', accepted: 8, rejected: 0 }), 'committed');
     await store.close();
 
     const reopened = await DuckDBStore.open(path);
@@ -64,8 +64,8 @@ describe('DuckDBStore', () => {
     await first.append([row(0, 200, 3)]);
     await second.append([row(0, 200, 3)]);
     const outcomes = await Promise.all([
-      first.commit({ key: 'same', hint: '', source: 'a', accepted: 3, rejected: 0 }),
-      second.commit({ key: 'same', hint: '', source: 'b', accepted: 3, rejected: 0 }),
+      first.commit({ key: 'same', hint: '', input: 'a', accepted: 3, rejected: 0 }),
+      second.commit({ key: 'same', hint: '', input: 'b', accepted: 3, rejected: 0 }),
     ]);
     assert.deepEqual(outcomes.sort(), ['committed', 'duplicate']);
     assert.equal(await total(store), 3);
@@ -79,8 +79,8 @@ describe('DuckDBStore', () => {
     await first.append([row(0, 200, 3)]);
     await second.append([row(0, 404, 5)]);
     const outcomes = await Promise.allSettled([
-      first.commit({ key: 'same', hint: '', source: 'a', accepted: 3, rejected: 0, contentHash: 'sha256:a' }),
-      second.commit({ key: 'same', hint: '', source: 'b', accepted: 5, rejected: 0, contentHash: 'sha256:b' }),
+      first.commit({ key: 'same', hint: '', input: 'a', accepted: 3, rejected: 0, contentHash: 'sha256:a' }),
+      second.commit({ key: 'same', hint: '', input: 'b', accepted: 5, rejected: 0, contentHash: 'sha256:b' }),
     ]);
     const committed = outcomes.findIndex((o) => o.status === 'fulfilled');
     assert.deepEqual(
@@ -109,7 +109,7 @@ describe('DuckDBStore', () => {
     assert.deepEqual(await store.ingestRecord('old'), {
       key: 'old',
       hint: 'h',
-      source: 'file',
+      input: 'file',
       at: 1_700_000_000_000,
       accepted: 4,
       rejected: 0,
@@ -119,13 +119,13 @@ describe('DuckDBStore', () => {
     const batch = await store.openBatch();
     await batch.append([row(0, 200, 9)]);
     assert.equal(
-      await batch.commit({ key: 'old', hint: 'h', source: 'file', accepted: 9, rejected: 0, contentHash: 'sha256:x' }),
+      await batch.commit({ key: 'old', hint: 'h', input: 'file', accepted: 9, rejected: 0, contentHash: 'sha256:x' }),
       'duplicate',
     );
     assert.equal(await total(store), 0);
     const fresh = await store.openBatch();
     await fresh.append([row(0, 200, 2)]);
-    await fresh.commit({ key: 'new', hint: '', source: 'http', accepted: 2, rejected: 0, contentHash: 'sha256:y' });
+    await fresh.commit({ key: 'new', hint: '', input: 'http', accepted: 2, rejected: 0, contentHash: 'sha256:y' });
     assert.equal((await store.ingestRecord('new'))?.contentHash, 'sha256:y');
     await store.close();
   });

@@ -128,7 +128,7 @@ export class DuckDBStore implements Store {
         appendRollupRows(appender, rows);
         const contentHash = record.contentHash ?? '';
         known.set(record.key, { ...record, at, contentHash });
-        fresh.push([record.key, record.hint, record.source, at, record.accepted, record.rejected, contentHash]);
+        fresh.push([record.key, record.hint, record.input, at, record.accepted, record.rejected, contentHash]);
         outcomes.push('committed');
       }
       // One flush for the whole group: each flush blocks this thread, per batch it was most of the commit.
@@ -295,7 +295,7 @@ function toIngestRecord(r: Record<string, unknown>): IngestRecord {
   return {
     key: String(r.key),
     hint: String(r.hint),
-    source: String(r.source),
+    input: String(r.source),
     at: Number(r.at_ms),
     accepted: Number(r.accepted),
     rejected: Number(r.rejected),
@@ -351,7 +351,7 @@ class DuckDBBatch implements BatchWriter {
         await this.connection.run('INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6, $7)', [
           record.key,
           record.hint,
-          record.source,
+          record.input,
           Date.now(),
           record.accepted,
           record.rejected,
