@@ -139,6 +139,7 @@ describe('DuckDBStore', () => {
     await store.close();
     assert.equal(child.status, 3);
     assert.match(child.stderr, /in use by another process/);
+    assert.match(child.stderr, /edgestat query --server URL/);
   });
 
   it('defaults a zone to the enterprise plan and remembers a set plan', async () => {

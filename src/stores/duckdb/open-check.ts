@@ -13,7 +13,7 @@ export function openError(err: unknown, path: string): Error {
   const message = (err as Error).message.replace(/[.!\s]+$/, '');
   if (LOCKED.test(message)) {
     return new Error(
-      `the store ${path} is in use by another process (DuckDB allows one writer per file): stop it, or push logs to its HTTP API. ${message}`,
+      `the store ${path} is in use by another process (DuckDB allows one writer per file): if it is edgestat serve, ask it instead (edgestat query --server URL, edgestat ingest --server URL), or stop it. ${message}`,
     );
   }
   return new Error(
