@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Group } from '../classify/rules.js';
+import type { BucketName, Dimension, StatusQuery } from '../model/query.js';
+import { emptyRequest, type NormalizedRequest } from '../model/request.js';
+import { REQUEST_SOURCES } from '../model/request-source.js';
+import { runQuery } from '../query/run.js';
+import { Rollup } from '../rollup/rollup.js';
+import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../testing/clickhouse.js';
+import { tempDir } from '../testing/paths.js';
+import { ClickHouseStore } from './clickhouse/clickhouse-store.js';
+import { DuckDBStore } from './duckdb/duckdb-store.js';
+import type { Store } from './store.js';
+
+const ZONE = 'batching.example';
+const T0 = Date.UTC(2026, 10, 22);
+const DAY = 86_400_000;
+const COLOS = ['AMS', 'FRA', 'IAD', 'LHR', 'NRT', 'SJC', 'SIN', 'GRU'];
+const HOSTS = Array.from({ length: 6 }, (_, i) => `h${i}.${ZONE}`);
+/** [edge status, origin status, 52x cause]: success, origin errors and 503s, edge errors, 52x, the edge's own 502. */
+const OUTCOMES: [number, number, number][] = [
+  [200, 200, 0],
+  [200, 200, 0],
+  [304, 304, 0],
+  [404, 404, 0],
+  [503, 503, 0],
+  [403, 0, 0],
+  [502, 0, 522],
+  [504, 0, 524],
+  [502, 0, 0],
+];
+
+/** Two days of requests from a fixed seed: every dimension and group has several values. */
+function traffic(count: number): NormalizedRequest[] {
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % n;
+  };
+  return Array.from({ length: count }, () => {
+    const [edgeStatus, originStatus, cause] = OUTCOMES[next(OUTCOMES.length)];
+    return {
+      ...emptyRequest(),
+      ts: T0 + next(2 * DAY),
+      zone: ZONE,
+      host: HOSTS[next(HOSTS.length)],
+      colo: COLOS[next(COLOS.length)],
+      edgeStatus,
+      originStatus,
+      cause,
+      bytes: next(5000),
+      requestSource: next(10) === 0 ? 'edgeWorkerFetch' : 'eyeball',
+    };
+  });
+}
+
+/** Commits the requests in `batches` batches of about equal size, each under a key of its own. */
+async function load(store: Store, requests: NormalizedRequest[], batches: number): Promise<void> {
+  const size = Math.ceil(requests.length / batches);
+  for (let i = 0; i < batches; i++) {
+    const part = requests.slice(i * size, (i + 1) * size);
+    const rollup = new Rollup();
+    for (const request of part) rollup.add(request);
+    const batch = await store.openBatch();
+    await batch.append(rollup.drain());
+    await batch.commit({ key: `part-${i}`, hint: '', input: 'test', accepted: part.length, rejected: 0 });
+  }
+}
+
+const BUCKETS: BucketName[] = ['1m', '5m', '15m', '1h', '1d'];
+const BY: Dimension[][] = [
+  [],
+  ['status'],
+  ['group'],
+  ['colo'],
+  ['host'],
+  ['source'],
+  ['requestSource'],
+  ['status', 'colo'],
+  ['group', 'host'],
+];
+const FILTERS: Partial<StatusQuery>[] = [
+  {},
+  { statuses: [404, 522] },
+  { groups: ['52x', 'origin'] as Group[] },
+  { colos: ['FRA', 'SJC'] },
+  { host: HOSTS[2] },
+  { requestSources: [...REQUEST_SOURCES] },
+];
+
+/** Every answer of the two stores, compared: bucket sizes × group-bys × filters. */
+async function compareAll(whole: Store, parts: Store): Promise<number> {
+  let compared = 0;
+  for (const bucket of BUCKETS) {
+    for (const by of BY) {
+      for (const filter of FILTERS) {
+        const query: StatusQuery = {
+          zone: ZONE,
+          from: T0,
+          to: T0 + 2 * DAY,
+          bucket,
+          by,
+          requestSources: ['eyeball'],
+          ...filter,
+        };
+        const [a, b] = await Promise.all([runQuery(whole, query), runQuery(parts, query)]);
+        assert.deepEqual(b, a, `bucket ${bucket}, by ${by.join(',') || '(none)'}, filter ${JSON.stringify(filter)}`);
+        compared++;
+      }
+    }
+  }
+  return compared;
+}
+
+function batchingSuite(name: string, batches: number, open: () => Promise<[Store, Store]>, skip?: string) {
+  describe(`answers do not depend on batching: ${name}`, { skip, timeout: 300_000 }, () => {
+    const requests = traffic(20_000);
+    let whole: Store;
+    let parts: Store;
+    before(async () => {
+      [whole, parts] = await open();
+      await load(whole, requests, 1);
+      await load(parts, requests, batches);
+    });
+    after(async () => {
+      await whole?.close();
+      await parts?.close();
+    });
+
+    it(`answers the same for the data committed as 1 batch and as ${batches}, every bucket, group-by and filter`, async () => {
+      const compared = await compareAll(whole, parts);
+      assert.equal(compared, BUCKETS.length * BY.length * FILTERS.length);
+      // And the answers hold the data: all visitor requests of the two days.
+      const total = await runQuery(whole, {
+        zone: ZONE,
+        from: T0,
+        to: T0 + 2 * DAY,
+        bucket: '1d',
+        by: [],
+        requestSources: ['eyeball'],
+      });
+      const visitors = requests.filter((r) => r.requestSource === 'eyeball').length;
+      assert.equal(
+        total.rows.reduce((n, r) => n + r.requests, 0),
+        visitors,
+      );
+    });
+  });
+}
+
+const dir = tempDir('edgestat-batching-');
+batchingSuite('DuckDB', 1000, async () => [
+  await DuckDBStore.open(join(dir, 'whole.duckdb')),
+  await DuckDBStore.open(join(dir, 'parts.duckdb')),
+]);
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let clickhouse: TestClickHouse | undefined;
+batchingSuite(
+  'ClickHouse',
+  1000,
+  async () => {
+    clickhouse = await startClickHouse();
+    return [await ClickHouseStore.open(clickhouse.storeUrl()), await ClickHouseStore.open(clickhouse.storeUrl())];
+  },
+  clickhouseMissing(),
+);
+after(() => clickhouse?.stop());
