@@ -62,6 +62,78 @@ async function totalRequests(base: string, headers: Record<string, string> = {})
   return (await res.json()).requests;
 }
 
+/**
+ * `senders` concurrent clients push `batches` gzip batches (batch b: `lines` lines, `lineMs`
+ * apart, after batch b-1) to a serve process on `db`, which is SIGKILLed once `killAt` are
+ * acknowledged. After a restart every acknowledged batch is there whole and the others whole or
+ * absent; once the clients retry what was not acknowledged, every request counts exactly once.
+ */
+async function killMidPush(
+  db: string,
+  options: { batches: number; lines: number; lineMs: number; senders: number; killAt: number },
+): Promise<void> {
+  const { batches, lines, lineMs, senders, killAt } = options;
+  const t0 = Date.UTC(2026, 10, 24, 0, 0);
+  const batchMs = lines * lineMs;
+  const bodies = Array.from({ length: batches }, (_, b) =>
+    gzipSync(
+      Array.from({ length: lines }, (_, i) =>
+        cfLine({ ts: t0 + b * batchMs + i * lineMs, status: [200, 404, 503, 200][i % 4] }),
+      ).join('\n'),
+    ),
+  );
+  const acked = new Set<number>();
+  let server = await serve(db);
+  let killed = false;
+  const send = async (b: number, base: string) => {
+    const res = await fetch(`${base}/api/v1/zones/${ZONE}/logs?format=cloudflare`, {
+      method: 'POST',
+      body: bodies[b],
+      headers: { 'idempotency-key': `batch-${b}`, 'content-encoding': 'gzip' },
+    });
+    if (res.status !== 200) throw new Error(`status ${res.status}`);
+    await res.json();
+    acked.add(b);
+  };
+  // The senders stream batches until the server dies under them.
+  const pending = Array.from({ length: batches }, (_, b) => b);
+  const sender = async () => {
+    for (let b = pending.shift(); b !== undefined; b = pending.shift()) {
+      if (!killed && acked.size >= killAt) {
+        killed = true;
+        server.child.kill('SIGKILL');
+      }
+      await send(b, server.base).catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: senders }, sender));
+  assert.ok(killed, 'the server was killed mid-stream');
+  const ackedBeforeKill = acked.size;
+  assert.ok(ackedBeforeKill >= killAt && ackedBeforeKill < batches, `${ackedBeforeKill} acknowledged before the kill`);
+  await server.exited;
+
+  server = await serve(db);
+  try {
+    // Every batch covers its own span: acknowledged ones survived whole, the others are whole or absent.
+    for (let b = 0; b < batches; b++) {
+      const range = `from=${t0 + b * batchMs}&to=${t0 + (b + 1) * batchMs}`;
+      const stored = (await (await fetch(`${server.base}/api/v1/zones/${ZONE}/summary?${range}`)).json()).requests;
+      if (acked.has(b)) assert.equal(stored, lines, `acknowledged batch ${b} survived`);
+      else assert.ok(stored === 0 || stored === lines, `batch ${b} is whole or absent, not ${stored}`);
+    }
+    // The clients retry what was not acknowledged, all at once.
+    await Promise.all(
+      Array.from({ length: batches }, (_, b) => b)
+        .filter((b) => !acked.has(b))
+        .map((b) => send(b, server.base)),
+    );
+    assert.equal(acked.size, batches);
+    assert.equal(await totalRequests(server.base), batches * lines);
+  } finally {
+    assert.equal(await stop(server), 0);
+  }
+}
+
 type LiveEvent = { t: string; rows: Array<{ status: number; requests: number; colo?: string }> };
 
 /** Opens a live stream and collects its `minute` events. */
@@ -189,138 +261,19 @@ describe('edgestat serve (a real process)', () => {
     }
   });
 
-  it('loses no acknowledged batch to SIGKILL, and counts every request once after client retries', async () => {
-    const db = join(tempDir(), 'kill.duckdb');
-    const BATCHES = 60;
-    const LINES = 480; // one line a second: each batch fills 8 whole minutes
-    const t0 = Date.UTC(2026, 10, 24, 0, 0);
-    const bodies = Array.from({ length: BATCHES }, (_, b) =>
-      gzipSync(
-        Array.from({ length: LINES }, (_, i) =>
-          cfLine({ ts: t0 + (b * LINES + i) * 1000, status: [200, 404, 503, 200][i % 4] }),
-        ).join('\n'),
-      ),
-    );
-    const acked = new Set<number>();
-    let server = await serve(db);
-    let killed = false;
-    const send = async (b: number, base: string) => {
-      const res = await fetch(`${base}/api/v1/zones/${ZONE}/logs?format=cloudflare`, {
-        method: 'POST',
-        body: bodies[b],
-        headers: { 'idempotency-key': `batch-${b}`, 'content-encoding': 'gzip' },
-      });
-      if (res.status !== 200) throw new Error(`status ${res.status}`);
-      await res.json();
-      acked.add(b);
-    };
-    // Four senders stream batches until the server dies under them.
-    const pending = Array.from({ length: BATCHES }, (_, b) => b);
-    const sender = async () => {
-      for (let b = pending.shift(); b !== undefined; b = pending.shift()) {
-        if (!killed && acked.size >= 15) {
-          killed = true;
-          server.child.kill('SIGKILL');
-        }
-        await send(b, server.base).catch(() => undefined);
-      }
-    };
-    await Promise.all([sender(), sender(), sender(), sender()]);
-    assert.ok(killed, 'the server was killed mid-stream');
-    const ackedBeforeKill = acked.size;
-    assert.ok(ackedBeforeKill >= 15 && ackedBeforeKill < BATCHES, `${ackedBeforeKill} acknowledged before the kill`);
-    await server.exited;
+  it('loses no acknowledged batch to SIGKILL, and counts every request once after client retries', () =>
+    // Four senders of 60 batches; one line a second: each batch fills 8 whole minutes.
+    killMidPush(join(tempDir(), 'kill.duckdb'), { batches: 60, lines: 480, lineMs: 1000, senders: 4, killAt: 15 }));
 
-    server = await serve(db);
-    try {
-      // Every batch covers its own minutes: acknowledged ones survived whole, the others are whole or absent.
-      const batchTotal = async (b: number) => {
-        const range = `from=${t0 + b * LINES * 1000}&to=${t0 + (b + 1) * LINES * 1000}`;
-        return (await (await fetch(`${server.base}/api/v1/zones/${ZONE}/summary?${range}`)).json()).requests;
-      };
-      for (let b = 0; b < BATCHES; b++) {
-        const stored = await batchTotal(b);
-        if (acked.has(b)) assert.equal(stored, LINES, `acknowledged batch ${b} survived`);
-        else assert.ok(stored === 0 || stored === LINES, `batch ${b} is whole or absent, not ${stored}`);
-      }
-      for (let b = 0; b < BATCHES; b++) if (!acked.has(b)) await send(b, server.base);
-      assert.equal(acked.size, BATCHES);
-      assert.equal(await totalRequests(server.base), BATCHES * LINES);
-    } finally {
-      assert.equal(await stop(server), 0);
-    }
-  });
-
-  it('loses no acknowledged batch to SIGKILL while 60 agents push small batches (group commit), exactly once after retries', async () => {
-    const db = join(tempDir(), 'fleet-kill.duckdb');
-    const AGENTS = 60;
-    const PER_AGENT = 5;
-    const BATCHES = AGENTS * PER_AGENT;
-    const LINES = 200; // one line every 300 ms: batch b fills minute b exactly
-    const t0 = Date.UTC(2026, 10, 24, 0, 0);
-    const bodies = Array.from({ length: BATCHES }, (_, b) =>
-      gzipSync(
-        Array.from({ length: LINES }, (_, i) =>
-          cfLine({ ts: t0 + b * 60_000 + i * 300, status: [200, 404, 503, 200][i % 4] }),
-        ).join('\n'),
-      ),
-    );
-    const acked = new Set<number>();
-    let server = await serve(db);
-    let killed = false;
-    const send = async (b: number, base: string) => {
-      const res = await fetch(`${base}/api/v1/zones/${ZONE}/logs?format=cloudflare`, {
-        method: 'POST',
-        body: bodies[b],
-        headers: { 'idempotency-key': `fleet-${b}`, 'content-encoding': 'gzip' },
-      });
-      if (res.status !== 200) throw new Error(`status ${res.status}`);
-      await res.json();
-      acked.add(b);
-    };
-    // Every agent pushes its batches one after another; the server dies under them mid-stream.
-    const agent = async (a: number) => {
-      for (let i = 0; i < PER_AGENT; i++) {
-        if (!killed && acked.size >= BATCHES / 3) {
-          killed = true;
-          server.child.kill('SIGKILL');
-        }
-        await send(a * PER_AGENT + i, server.base).catch(() => undefined);
-      }
-    };
-    await Promise.all(Array.from({ length: AGENTS }, (_, a) => agent(a)));
-    assert.ok(killed, 'the server was killed mid-stream');
-    const ackedBeforeKill = acked.size;
-    assert.ok(ackedBeforeKill < BATCHES, `${ackedBeforeKill} acknowledged before the kill`);
-    await server.exited;
-
-    server = await serve(db);
-    try {
-      const minuteTotals = new Map<number, number>();
-      const res = await fetch(
-        `${server.base}/api/v1/zones/${ZONE}/status-codes?from=${t0}&to=${t0 + BATCHES * 60_000}&bucket=1m`,
-      );
-      for (const row of (await res.json()).rows as Array<{ t: string; requests: number }>) {
-        const b = (Date.parse(row.t) - t0) / 60_000;
-        minuteTotals.set(b, (minuteTotals.get(b) ?? 0) + row.requests);
-      }
-      for (let b = 0; b < BATCHES; b++) {
-        const stored = minuteTotals.get(b) ?? 0;
-        if (acked.has(b)) assert.equal(stored, LINES, `acknowledged batch ${b} survived`);
-        else assert.ok(stored === 0 || stored === LINES, `batch ${b} is whole or absent, not ${stored}`);
-      }
-      // The agents retry what was not acknowledged, all at once.
-      await Promise.all(
-        Array.from({ length: BATCHES }, (_, b) => b)
-          .filter((b) => !acked.has(b))
-          .map((b) => send(b, server.base)),
-      );
-      assert.equal(acked.size, BATCHES);
-      assert.equal(await totalRequests(server.base), BATCHES * LINES);
-    } finally {
-      assert.equal(await stop(server), 0);
-    }
-  });
+  it('loses no acknowledged batch to SIGKILL while 60 agents push small batches (group commit), exactly once after retries', () =>
+    // 60 agents of 5 batches; one line every 300 ms: batch b fills minute b exactly.
+    killMidPush(join(tempDir(), 'fleet-kill.duckdb'), {
+      batches: 300,
+      lines: 200,
+      lineMs: 300,
+      senders: 60,
+      killAt: 100,
+    }));
 
   it('finishes an in-flight batch on SIGTERM before it exits', async () => {
     const db = join(tempDir(), 'term.duckdb');

@@ -225,7 +225,9 @@ let colosAt = 0;
  */
 async function update(since: number): Promise<void> {
   const current = view;
-  if (!current || loading || document.documentElement.dataset.view !== 'ready') return void load(true);
+  // A load under way fetches everything anyway; a view that is not drawn (empty, failed) needs one.
+  if (loading) return;
+  if (!current || document.documentElement.dataset.view !== 'ready') return void load(true);
   const controller = new AbortController();
   loading = controller;
   const { signal } = controller;
