@@ -1,4 +1,5 @@
 import type { Group, Source } from '../classify/rules.js';
+import type { AlertPeriod, AlertRule } from '../model/alerts.js';
 import type { Plan } from '../model/plans.js';
 import type { Dimension, StatusQuery } from '../model/query.js';
 import type { RequestSource } from '../model/request-source.js';
@@ -165,14 +166,52 @@ export interface TokenStore {
   revokeToken(id: string): Promise<boolean>;
 }
 
+/** Which firing periods to read: a zone's (or one rule's) that overlap [from, to), newest first, at most `limit`. */
+export interface AlertPeriodQuery {
+  zone: string;
+  ruleId?: string;
+  from: number;
+  to: number;
+  limit: number;
+}
+
+/** The right to evaluate alerts: held by one process of those sharing a store. */
+export interface AlertLease {
+  /** True while this process holds the lease: takes it when free or expired, renews it when due. */
+  hold(): Promise<boolean>;
+  /** Gives it up (best effort: an unreleased lease expires). */
+  release(): Promise<void>;
+}
+
 /**
- * A store: the four jobs on one database. DuckDB and ClickHouse implement it and run one
+ * Alert rules and their firing periods. A rule is created whole and deleted, never changed;
+ * a period is opened once and ended once. Writes are visible to reads that start after they
+ * resolve. Each rule keeps its newest `keep` periods (older ones are dropped or never read).
+ */
+export interface AlertStore {
+  createAlertRule(rule: AlertRule): Promise<void>;
+  /** A zone's rules, or every zone's, oldest first. */
+  alertRules(zone?: string): Promise<AlertRule[]>;
+  /** False when the zone has no such rule. Its periods go with it. */
+  deleteAlertRule(zone: string, id: string): Promise<boolean>;
+  /** Opens (end null) or ends a period, keyed by rule and start; keeps the rule's newest `keep`. */
+  saveAlertPeriod(period: AlertPeriod, keep: number): Promise<void>;
+  alertPeriods(q: AlertPeriodQuery): Promise<AlertPeriod[]>;
+  /** Periods not yet ended (the rules firing now), any zone. */
+  openAlertPeriods(): Promise<AlertPeriod[]>;
+  /** The evaluator's lease; a lease not renewed within `leaseMs` may be taken by another process. */
+  evaluatorLease(leaseMs: number): AlertLease;
+}
+
+/**
+ * A store: the four jobs on one database, and its alerts. DuckDB and ClickHouse implement it and run one
  * contract (`src/testing/store-contract.ts`); callers take the narrowest part they use. Any method may
  * throw StoreUnavailableError (nothing was acknowledged; retry later).
  */
 export interface Store extends RollupStore, IngestRecords, ZoneDirectory, TokenStore {
   /** Which implementation: for messages and the benchmark, never for behaviour. */
   readonly kind: string;
+  readonly alerts: AlertStore;
   /** Creates or migrates the schema. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

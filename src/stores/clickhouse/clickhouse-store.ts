@@ -14,6 +14,7 @@ import type {
   Store,
   ZoneInfo,
 } from '../store.js';
+import { ClickHouseAlerts } from './alerts.js';
 import { ClickHouseBatch, DAY_S } from './batch.js';
 import { dropStaleClaims } from './claim.js';
 import { ClickHouseConnection, unavailable } from './connection.js';
@@ -72,13 +73,16 @@ export function parseClickHouseUrl(text: string): ClickHouseOptions {
  */
 export class ClickHouseStore implements Store {
   readonly kind = 'clickhouse' as const;
+  readonly alerts: ClickHouseAlerts;
   private lastRetention = 0;
 
   private constructor(
     private readonly options: ClickHouseOptions,
     /** SQL on the store's database. Public so that tests can read what landed and inject faults. */
     readonly connection: ClickHouseConnection,
-  ) {}
+  ) {
+    this.alerts = new ClickHouseAlerts(connection);
+  }
 
   static async open(url: string): Promise<ClickHouseStore> {
     const options = parseClickHouseUrl(url);

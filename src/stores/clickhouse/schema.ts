@@ -44,4 +44,13 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     (table) => `ALTER TABLE ${table} ADD COLUMN request_source String,
        MODIFY ORDER BY (zone, minute, status, colo, host, edge_status, origin_status, grp, source, request_source)`,
   ),
+  // Alert rules (the rest of a rule as JSON text; a tombstone deletes) and their firing periods (end 0 while firing).
+  [
+    `CREATE TABLE IF NOT EXISTS alert_rules (
+       zone String, id String, spec String, created_at_ms UInt64, deleted UInt8, version UInt64
+     ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, id)`,
+    `CREATE TABLE IF NOT EXISTS alert_periods (
+       zone String, rule_id String, start_ms UInt64, end_ms UInt64, short_burn Float64, long_burn Float64, version UInt64
+     ) ENGINE = ReplacingMergeTree(version) ORDER BY (zone, rule_id, start_ms)`,
+  ],
 ];

@@ -18,6 +18,7 @@ import type {
   Store,
   ZoneInfo,
 } from '../store.js';
+import { DuckDBAlerts } from './alerts.js';
 import { guarded, storeFault } from './faults.js';
 import { checkReadable, openError, ownerOnlyFiles } from './open-check.js';
 import { MIGRATIONS } from './schema.js';
@@ -26,12 +27,15 @@ import { aggregateSql, bucketTotalsSql, distinctSql } from './sql.js';
 /** The embedded store: one DuckDB file, opened by one process at a time. */
 export class DuckDBStore implements Store {
   readonly kind = 'duckdb' as const;
+  readonly alerts: DuckDBAlerts;
 
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly reader: DuckDBConnection,
-  ) {}
+  ) {
+    this.alerts = new DuckDBAlerts(path, reader);
+  }
 
   static async open(path: string): Promise<DuckDBStore> {
     ownerOnlyFiles();

@@ -37,4 +37,22 @@ export const MIGRATIONS: readonly string[] = [
   "ALTER TABLE ingests ADD COLUMN content_hash VARCHAR DEFAULT ''",
   // Who made the requests (visitors or the edge itself); every row before it was kept is a visitor's.
   "ALTER TABLE rollup_minute ADD COLUMN request_source VARCHAR DEFAULT 'eyeball'",
+  // Alert rules (the rest of a rule as JSON text) and their firing periods (end NULL while firing).
+  `
+  CREATE TABLE alert_rules (
+    id            VARCHAR PRIMARY KEY,
+    zone          VARCHAR NOT NULL,
+    spec          VARCHAR NOT NULL,
+    created_at_ms BIGINT  NOT NULL
+  );
+  CREATE TABLE alert_periods (
+    rule_id   VARCHAR NOT NULL,
+    zone      VARCHAR NOT NULL,
+    start_ms  BIGINT  NOT NULL,
+    end_ms    BIGINT,
+    short_burn DOUBLE NOT NULL,
+    long_burn  DOUBLE NOT NULL,
+    PRIMARY KEY (rule_id, start_ms)
+  );
+  `,
 ];
