@@ -16,6 +16,7 @@ import { LiveBus } from './live-bus.js';
 import { Metrics } from './metrics.js';
 import { redactingLogger } from './redact.js';
 import { installRequestGuard } from './request-guard.js';
+import { alertRoutes } from './routes/alerts.js';
 import { driversRoutes } from './routes/drivers.js';
 import { formatRoutes } from './routes/formats.js';
 import { InFlight, ingestRoutes } from './routes/ingest.js';
@@ -102,6 +103,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   await app.register(queryRoutes, { store, now });
   await app.register(driversRoutes, { store, now });
   await app.register(zoneRoutes, { store });
+  await app.register(alertRoutes, { store, now });
   await app.register(ingestRoutes, { store, limits: config.limits, metrics, bus, inFlight, bodies });
   await app.register(liveRoutes, { store, bus, pollMs: config.livePollMs, now });
   await app.register(opsRoutes, { metrics, metricsPublic: config.metricsPublic, store });

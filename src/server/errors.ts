@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   request_timeout: 408,
   idempotency_conflict: 409,
+  alert_rules_full: 409,
   body_too_large: 413,
   input_too_large: 413,
   uri_too_long: 414,

@@ -1,3 +1,5 @@
+import { AlertEvaluator } from '../alerts/evaluator.js';
+import { Notifier } from '../alerts/notifier.js';
 import { isLoopback, type ServeConfig } from '../config/config.js';
 import { openStore } from '../stores/open.js';
 import { buildApp, type EdgestatApp } from './app.js';
@@ -41,12 +43,18 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   }
   const { app, inFlight } = served;
   const url = await app.listen({ host: config.host, port: config.port });
+  // Alerts are evaluated once a minute by whichever process holds the store's evaluator lease.
+  const notifier = new Notifier({ log: app.log });
+  const evaluator = new AlertEvaluator({ store, notifier, log: app.log });
+  evaluator.start();
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       app.log.info({ inFlight: inFlight.size }, 'shutting down: finishing in-flight batches');
       await app.close();
       await inFlight.drain();
+      await evaluator.stop();
+      notifier.stop();
       await store.close();
       app.log.info('stopped');
     })();
