@@ -3,6 +3,7 @@ import {
   type AlertRule,
   type AlertState,
   describeErrors,
+  ruleFacts,
   type WebhookKind,
 } from '../model/alerts.js';
 import type { WindowBurn } from './burn.js';
@@ -40,15 +41,7 @@ export function jsonBody(e: AlertEvent): string {
     type: `alert.${e.state}`,
     state: e.state,
     zone: rule.zone,
-    rule: {
-      id: rule.id,
-      name: rule.name,
-      errors: rule.errors,
-      colo: rule.colo ?? null,
-      host: rule.host ?? null,
-      target: rule.target,
-      burnRate: rule.burnRate,
-    },
+    rule: ruleFacts(rule),
     period: { start: iso(e.period.start), end: iso(e.period.end) },
     windows: { '5m': windowJson(e.short), '1h': windowJson(e.long) },
   });

@@ -7,6 +7,7 @@ import {
   type AlertPeriod,
   type AlertRule,
   type AlertState,
+  ruleFacts,
   STATUS_CLASSES,
   type StatusClass,
   WEBHOOK_KINDS,
@@ -142,15 +143,7 @@ export async function createAlertRule(
 export function listedRule(rule: AlertRule, open: AlertPeriod | undefined) {
   const state: AlertState = open ? 'firing' : 'resolved';
   return {
-    id: rule.id,
-    zone: rule.zone,
-    name: rule.name,
-    errors: rule.errors,
-    colo: rule.colo ?? null,
-    host: rule.host ?? null,
-    target: rule.target,
-    burnRate: rule.burnRate,
-    minRequests: rule.minRequests,
+    ...ruleFacts(rule),
     webhooks: rule.webhooks.map((w) => ({ kind: w.kind, host: new URL(w.url).host })),
     createdAt: new Date(rule.createdAt).toISOString(),
     state,

@@ -83,3 +83,18 @@ export function describeErrors(errors: AlertErrors): string {
   if ('statusClass' in errors) return errors.statusClass;
   return errors.statuses.join(', ');
 }
+
+/** What a rule says, without its webhooks (their URLs and secrets are never shown): for answers and notifications. */
+export function ruleFacts(rule: AlertRule) {
+  return {
+    id: rule.id,
+    zone: rule.zone,
+    name: rule.name,
+    errors: rule.errors,
+    colo: rule.colo ?? null,
+    host: rule.host ?? null,
+    target: rule.target,
+    burnRate: rule.burnRate,
+    minRequests: rule.minRequests,
+  };
+}
