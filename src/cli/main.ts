@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAlerts } from './alerts.js';
 import { registerDemo } from './demo.js';
 import { registerIngest } from './ingest.js';
 import { registerQuery } from './query.js';
@@ -14,6 +15,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerServe,
   registerToken,
   registerZone,
+  registerAlerts,
   registerDemo,
 ];
 

@@ -60,6 +60,8 @@ export const ALERT_CAPS = {
   nameLength: 200,
   urlLength: 2048,
   secretLength: 256,
+  /** Firing periods in one answer (API, CLI). */
+  periodsListed: 1000,
   /** Rules evaluated per tick across all zones (the oldest first): every tick reads each once. */
   rulesEvaluated: 2000,
 } as const;

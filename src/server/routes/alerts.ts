@@ -1,5 +1,6 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { AlertRulesFullError, createAlertRule, listedPeriod, listedRule } from '../../alerts/rules.js';
+import { ALERT_CAPS } from '../../model/alerts.js';
 import { QueryParamError } from '../../query/params.js';
 import { parseTime } from '../../query/time.js';
 import type { Store } from '../../stores/store.js';
@@ -14,9 +15,6 @@ import {
 import { ApiError } from '../errors.js';
 import { requireColoBreakdown } from '../plans.js';
 import { errorAnswers, ZoneParams } from '../schemas.js';
-
-/** Firing periods in one answer at most. */
-export const MAX_PERIODS_LISTED = 1000;
 
 /** A zone's alert rules (list, create, delete) and their firing periods over a range. */
 export const alertRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => number }> = async (
@@ -115,17 +113,17 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ store: Store; now: () => n
       if (from >= to) throw new QueryParamError('from', 'must be before to');
       const [rules, periods] = await Promise.all([
         alerts.alertRules(zone),
-        alerts.alertPeriods({ zone, ruleId: request.query.rule, from, to, limit: MAX_PERIODS_LISTED + 1 }),
+        alerts.alertPeriods({ zone, ruleId: request.query.rule, from, to, limit: ALERT_CAPS.periodsListed + 1 }),
       ]);
       // A period can outlive its rule for a moment (a delete racing the evaluator): only rules that exist show.
       const ids = new Set(rules.map((r) => r.id));
       const shown = periods.filter((p) => ids.has(p.ruleId));
-      const cut = shown.length > MAX_PERIODS_LISTED ? { truncated: true, limit: MAX_PERIODS_LISTED } : {};
+      const cut = shown.length > ALERT_CAPS.periodsListed ? { truncated: true, limit: ALERT_CAPS.periodsListed } : {};
       return {
         zone,
         from: new Date(from).toISOString(),
         to: new Date(to).toISOString(),
-        periods: shown.slice(0, MAX_PERIODS_LISTED).map(listedPeriod),
+        periods: shown.slice(0, ALERT_CAPS.periodsListed).map(listedPeriod),
         ...cut,
       };
     },
