@@ -21,7 +21,10 @@ interface CreateFlags extends StoreOptions {
 const collect = (value: string, previous: string[]) => [...previous, value];
 /** Control characters of a rule's name (anyone with admin wrote it) must not reach the terminal as such. */
 const cell = (text: string) =>
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  Array.from(text, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+  }).join('');
 
 /** `98%`, `98` or `0.98` as the share 0.98. */
 export function parseTarget(text: string): number {
