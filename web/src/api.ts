@@ -1,5 +1,6 @@
 import type { Static } from '@fastify/type-provider-typebox';
 import type { QueryAnswer } from '../../src/model/query.js';
+import type * as alertSchemas from '../../src/server/alert-schemas.js';
 import type * as schemas from '../../src/server/schemas.js';
 
 // The answers' types come from the server's schemas (the ones that validate and document the API):
@@ -12,6 +13,11 @@ export type ColosAnswer = Static<typeof schemas.ColosAnswer>;
 export type ColoTotals = ColosAnswer['colos'][number];
 export type FormatsAnswer = Static<typeof schemas.FormatsAnswer>;
 export type DriversAnswer = Static<typeof schemas.DriversAnswer>;
+export type AlertRulesAnswer = Static<typeof alertSchemas.AlertRulesAnswer>;
+export type AlertRule = AlertRulesAnswer['rules'][number];
+export type AlertRuleBody = Static<typeof alertSchemas.AlertRuleBody>;
+export type CreatedAlertRule = Static<typeof alertSchemas.CreatedAlertRule>;
+export type AlertPeriodsAnswer = Static<typeof alertSchemas.AlertPeriodsAnswer>;
 /** A log format the server reads (from its parser registry). */
 export type LogFormat = FormatsAnswer['formats'][number];
 /** One event of the live stream: the current minute's counts as they stand. */
@@ -72,11 +78,22 @@ export function serverRunsOpen(): boolean {
   return openServer === true;
 }
 
-async function getJson<T>(path: string, params?: Params, signal?: AbortSignal): Promise<T> {
+/** A change the dashboard asks for: a method and its JSON body. */
+interface Change {
+  method: 'POST' | 'DELETE';
+  body?: unknown;
+}
+
+async function getJson<T>(path: string, params?: Params, signal?: AbortSignal, change?: Change): Promise<T> {
   let response: Response;
   const sent = headers();
   try {
-    response = await fetch(url(path, params), { headers: sent, signal });
+    response = await fetch(url(path, params), {
+      headers: change?.body === undefined ? sent : { ...sent, 'content-type': 'application/json' },
+      signal,
+      method: change?.method,
+      body: change?.body === undefined ? undefined : JSON.stringify(change.body),
+    });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiFailure(0, 'network', 'the edgestat server did not answer; is `edgestat serve` running?');
@@ -95,7 +112,7 @@ async function getJson<T>(path: string, params?: Params, signal?: AbortSignal): 
 
 const zonePath = (zone: string) => `/zones/${encodeURIComponent(zone)}`;
 
-/** The read API the dashboard uses; every call takes an AbortSignal so a newer view cancels an older one. */
+/** The API the dashboard uses; every read takes an AbortSignal so a newer view cancels an older one. */
 export const api = {
   zones: (signal?: AbortSignal) => getJson<ZoneListAnswer>('/zones', {}, signal),
   zone: (zone: string, signal?: AbortSignal) => getJson<ZoneAnswer>(zonePath(zone), {}, signal),
@@ -108,6 +125,13 @@ export const api = {
   drivers: (zone: string, params: Params, signal?: AbortSignal) =>
     getJson<DriversAnswer>(`${zonePath(zone)}/drivers`, params, signal),
   formats: (signal?: AbortSignal) => getJson<{ formats: LogFormat[] }>('/formats', {}, signal),
+  alerts: (zone: string, signal?: AbortSignal) => getJson<AlertRulesAnswer>(`${zonePath(zone)}/alerts`, {}, signal),
+  alertPeriods: (zone: string, params: Params, signal?: AbortSignal) =>
+    getJson<AlertPeriodsAnswer>(`${zonePath(zone)}/alerts/periods`, params, signal),
+  createAlert: (zone: string, body: AlertRuleBody) =>
+    getJson<CreatedAlertRule>(`${zonePath(zone)}/alerts`, {}, undefined, { method: 'POST', body }),
+  deleteAlert: (zone: string, id: string) =>
+    getJson<null>(`${zonePath(zone)}/alerts/${encodeURIComponent(id)}`, {}, undefined, { method: 'DELETE' }),
 };
 
 /**

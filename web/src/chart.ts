@@ -8,6 +8,7 @@ import {
 } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import type { FiringPeriod } from './alerts.js';
 import { h } from './dom.js';
 import { count, minute, percent, short } from './format.js';
 import { statusColor } from './palette.js';
@@ -38,8 +39,8 @@ export class StatusChart {
     new ResizeObserver(() => this.chart.resize()).observe(element);
   }
 
-  /** Draws the visible series over every bucket of the view. */
-  render(view: StatusView, visible: StatusSeries[]): void {
+  /** Draws the visible series over every bucket of the view, and shades the alerts' firing periods. */
+  render(view: StatusView, visible: StatusSeries[], firing: readonly FiringPeriod[] = []): void {
     const bars = view.buckets.length <= MAX_BARS;
     const text = cssVar('--muted');
     const grid = cssVar('--grid');
@@ -77,32 +78,43 @@ export class StatusChart {
             ...visible.map((s) => s.points.get(t)?.requests ?? 0),
           ]),
         },
-        series: visible.map((s, i) => ({
-          id: String(s.status),
-          name: String(s.status),
-          encode: { x: 't', y: String(s.status) },
-          type: bars ? 'bar' : 'line',
-          stack: 'requests',
-          color: statusColor(s.status),
-          barCategoryGap: '15%',
-          showSymbol: false,
-          symbol: 'none',
-          // No line on a stacked area: a line has a width of its own, so the topmost series (often a
-          // rare code) would cover the stack's edge and a share under 1 % would look like a band.
-          lineStyle: { width: 0 },
-          areaStyle: bars ? undefined : { opacity: 0.85 },
-          emphasis: { disabled: true },
-          ...(i === visible.length - 1 ? partialMarks(view, text) : {}),
-        })),
+        series: [
+          ...visible.map((s, i) => ({
+            id: String(s.status),
+            name: String(s.status),
+            encode: { x: 't', y: String(s.status) },
+            type: bars ? 'bar' : 'line',
+            stack: 'requests',
+            color: statusColor(s.status),
+            barCategoryGap: '15%',
+            showSymbol: false,
+            symbol: 'none',
+            // No line on a stacked area: a line has a width of its own, so the topmost series (often a
+            // rare code) would cover the stack's edge and a share under 1 % would look like a band.
+            lineStyle: { width: 0 },
+            areaStyle: bars ? undefined : { opacity: 0.85 },
+            emphasis: { disabled: true },
+            ...(i === visible.length - 1 ? partialMarks(view, text) : {}),
+          })),
+          ...(firing.length ? [firingMarks(view, firing)] : []),
+        ],
       },
       { notMerge: true },
     );
-    const drawn = this.chart.getOption().series as {
+    const all = this.chart.getOption().series as {
+      id: string;
       name: string;
       type: string;
       lineStyle?: { width?: number };
       areaStyle?: object;
+      markArea?: { data: [{ xAxis: number; name: string }, { xAxis: number }][] };
     }[];
+    const drawn = all.filter((s) => s.id !== FIRING_ID);
+    // The shaded periods as ECharts holds them, for tests: rule name, start and end (ISO).
+    const shaded = all.find((s) => s.id === FIRING_ID)?.markArea?.data ?? [];
+    this.element.dataset.firing = JSON.stringify(
+      shaded.map(([from, to]) => [from.name, new Date(from.xAxis).toISOString(), new Date(to.xAxis).toISOString()]),
+    );
     this.element.dataset.codes = drawn.map((s) => s.name).join(',');
     // What ECharts holds, for tests: each series' kind, line width and whether its area is filled.
     this.element.dataset.series = JSON.stringify(
@@ -147,6 +159,31 @@ export class StatusChart {
     const head = h('tr', {}, h('th'), h('th', {}, 'requests'), h('th', {}, '% of all'));
     return h('div', { class: 'tip' }, h('strong', {}, minute(bucket)), partial, h('table', {}, head, body));
   }
+}
+
+const FIRING_ID = 'alert-firing';
+
+/**
+ * A series with no data of its own that shades when alerts fired, clipped to the view (a period
+ * still firing runs to its end). The rule's name is drawn on the canvas, never as markup.
+ */
+function firingMarks(view: StatusView, firing: readonly FiringPeriod[]): object {
+  const min = view.buckets[0] ?? 0;
+  const max = (view.buckets.at(-1) ?? 0) + view.bucketMs;
+  return {
+    id: FIRING_ID,
+    name: FIRING_ID,
+    type: 'line',
+    data: [],
+    markArea: {
+      silent: true,
+      itemStyle: { color: cssVar('--danger'), opacity: 0.15 },
+      label: { position: 'insideTop', color: cssVar('--danger'), fontSize: 11 },
+      data: firing
+        .filter((p) => p.start < max && (p.end ?? max) > min)
+        .map((p) => [{ name: p.name, xAxis: Math.max(min, p.start) }, { xAxis: Math.min(max, p.end ?? max) }]),
+    },
+  };
 }
 
 /**

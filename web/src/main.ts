@@ -1,4 +1,5 @@
 import './style.css';
+import { AlertsPanel, type FiringPeriod, firingPeriods } from './alerts.js';
 import {
   ApiFailure,
   api,
@@ -48,6 +49,10 @@ const colos = new ColoBreakdown(byId('colos'), (selected) => change({ colos: sel
 const drivers = new DriversPanel(byId('drivers-panel'), byId('drivers'), byId('drivers-hint'), (colo) =>
   change({ colos: [colo] }),
 );
+
+const alertsPanel = new AlertsPanel(byId('alerts'), byId('alerts-message'), () => void refreshAlerts());
+/** The alerts' firing periods in the view's range, shaded on the chart. */
+let firing: FiringPeriod[] = [];
 
 let state: ViewState = readState(location.search);
 let zones: ZoneListAnswer['zones'] = [];
@@ -175,13 +180,15 @@ async function load(quiet = false): Promise<void> {
     const group = state.tab === 'all' ? undefined : state.tab;
     const codes = api.statusCodes(state.zone, { ...range, by: 'status', group, colo }, signal);
     const summary = api.summary(state.zone, { ...range, colo }, signal);
+    const alerts = alertData(signal);
     // A refused zone fails every call: the zone's own answer reports it; the others must not go unhandled.
-    for (const call of [codes, summary]) call.catch(() => undefined);
+    for (const call of [codes, summary, alerts]) call.catch(() => undefined);
     zoneInfo = await zoneAnswer;
     const coloAnswer = zoneInfo.features.coloBreakdown ? api.colos(state.zone, range, signal) : undefined;
     coloAnswer?.catch(() => undefined);
     const [codesAnswer, summaryAnswer] = await Promise.all([codes, summary]);
     view = toStatusView(codesAnswer);
+    showAlerts(await alerts);
     if (await render(summaryAnswer, signal)) {
       markFirstRender();
       showTruncated(
@@ -249,6 +256,8 @@ async function update(since: number): Promise<void> {
         colosAt = Date.now();
         if (entitled) colos.show(await api.colos(state.zone, range, signal), state.colos);
         await showDrivers(range, colo, signal);
+        showAlerts(await alertData(signal));
+        await renderCodes();
       }
       setView('ready');
     }
@@ -275,6 +284,34 @@ async function showDrivers(
   if (!DRIVEN_TABS.includes(state.tab) || colo) return drivers.hide();
   const answer = await api.drivers(state.zone, { ...range, group: state.tab }, signal);
   drivers.show(answer, TAB_INFO[state.tab].title);
+}
+
+/** The zone's rules and their periods in the view's range; undefined when the server refuses them (the view shows without). */
+async function alertData(signal?: AbortSignal) {
+  try {
+    const [rules, periods] = await Promise.all([
+      api.alerts(state.zone, signal),
+      api.alertPeriods(state.zone, rangeParams(state), signal),
+    ]);
+    return { rules: rules.rules, periods };
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    console.warn('alert rules not shown', err);
+    return undefined;
+  }
+}
+
+/** The alerts panel, and the periods the chart shades. */
+function showAlerts(data: Awaited<ReturnType<typeof alertData>>): void {
+  byId('alerts-panel').hidden = !data;
+  firing = data ? firingPeriods(data.periods, data.rules) : [];
+  if (data) alertsPanel.show(state.zone, data.rules);
+}
+
+/** After a rule was added or deleted: its list and the chart's shading again. */
+async function refreshAlerts(): Promise<void> {
+  showAlerts(await alertData());
+  await renderCodes();
 }
 
 /** Draws the view; false when the range is empty (then the empty state shows instead) or a newer load took over. */
@@ -324,7 +361,7 @@ async function renderCodes(): Promise<void> {
       `edgestat-${state.zone}-${state.tab}-${new Date().toISOString().slice(0, 16)}.csv`,
       statusCsv(table.sorted()),
     );
-  (await chart).render(current, visible);
+  (await chart).render(current, visible, firing);
 }
 
 /** Says under the chart that its last bucket is still filling up, when it is. */
