@@ -1,6 +1,6 @@
 import { ALERT_CAPS, type AlertPeriod, type AlertRule, type AlertState } from '../model/alerts.js';
 import { MINUTE_MS } from '../rollup/rollup.js';
-import type { AlertStore, RollupReader } from '../stores/store.js';
+import { type AlertStore, type RollupReader, StoreUnavailableError } from '../stores/store.js';
 import { type AlertEvent, eventId } from './bodies.js';
 import { burnOf, LONG_WINDOW_MS, nextState, SHORT_WINDOW_MS } from './burn.js';
 import { RuleMinutes } from './minutes.js';
@@ -81,9 +81,18 @@ export class AlertEvaluator {
     }
     const rules = all.slice(0, ALERT_CAPS.rulesEvaluated);
     const open = new Map((await alerts.openAlertPeriods()).map((p) => [p.ruleId, p]));
-    for (const id of this.minutes.keys()) if (!rules.some((r) => r.id === id)) this.minutes.delete(id);
+    const ids = new Set(rules.map((r) => r.id));
+    for (const id of this.minutes.keys()) if (!ids.has(id)) this.minutes.delete(id);
     for (const rule of rules) {
-      const change = await this.evaluate(rule, open.get(rule.id), end, report);
+      let change: AlertEvent | undefined;
+      try {
+        change = await this.evaluate(rule, open.get(rule.id), end, report);
+      } catch (err) {
+        // The store is away: no rule can be evaluated now. Anything else concerns this rule alone.
+        if (err instanceof StoreUnavailableError) throw err;
+        this.options.log?.warn({ rule: rule.id, err: (err as Error).message }, 'alert rule not evaluated');
+        continue;
+      }
       report.evaluated++;
       if (change) {
         report.changes.push(change);
