@@ -5,6 +5,7 @@ import type { Dimension, StatusQuery } from '../model/query.js';
 import type { RequestSource } from '../model/request-source.js';
 import type { TokenRecord } from '../model/tokens.js';
 import type { RollupRow } from '../rollup/rollup.js';
+import type { Tier } from './plan.js';
 
 /** One aggregated row from a store: bucket start (epoch ms), grouped dimensions, sums. */
 export interface AggregateRow {
@@ -166,6 +167,23 @@ export interface TokenStore {
   revokeToken(id: string): Promise<boolean>;
 }
 
+/** What one rollup tier holds. */
+export interface TierReport {
+  tier: Tier;
+  rows: number;
+  /** The first and last row's time (epoch ms); null when the tier is empty. */
+  from: number | null;
+  to: number | null;
+  /** Days the tier keeps; null keeps it for ever. */
+  retentionDays: number | null;
+}
+
+/** What a store holds, tier by tier, and its size on disk (null when the store cannot tell). */
+export interface StorageReport {
+  tiers: TierReport[];
+  bytes: number | null;
+}
+
 /** Which firing periods to read: a zone's (or one rule's) that overlap [from, to), newest first, at most `limit`. */
 export interface AlertPeriodQuery {
   zone: string;
@@ -212,6 +230,8 @@ export interface Store extends RollupStore, IngestRecords, ZoneDirectory, TokenS
   /** Which implementation: for messages and the benchmark, never for behaviour. */
   readonly kind: string;
   readonly alerts: AlertStore;
+  /** Rows per tier and bytes on disk, for `edgestat zone` and `serve` to report. */
+  storageReport(): Promise<StorageReport>;
   /** Creates or migrates the schema. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
