@@ -74,6 +74,8 @@ describe('a live 24 h view', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(asked.sort(), [
       '/api/v1/zones',
       '/api/v1/zones/Z',
+      '/api/v1/zones/Z/alerts',
+      '/api/v1/zones/Z/alerts/periods',
       '/api/v1/zones/Z/colos',
       '/api/v1/zones/Z/live',
       '/api/v1/zones/Z/status-codes',

@@ -180,15 +180,13 @@ async function load(quiet = false): Promise<void> {
     const group = state.tab === 'all' ? undefined : state.tab;
     const codes = api.statusCodes(state.zone, { ...range, by: 'status', group, colo }, signal);
     const summary = api.summary(state.zone, { ...range, colo }, signal);
-    const alerts = alertData(signal);
     // A refused zone fails every call: the zone's own answer reports it; the others must not go unhandled.
-    for (const call of [codes, summary, alerts]) call.catch(() => undefined);
+    for (const call of [codes, summary]) call.catch(() => undefined);
     zoneInfo = await zoneAnswer;
     const coloAnswer = zoneInfo.features.coloBreakdown ? api.colos(state.zone, range, signal) : undefined;
     coloAnswer?.catch(() => undefined);
     const [codesAnswer, summaryAnswer] = await Promise.all([codes, summary]);
     view = toStatusView(codesAnswer);
-    showAlerts(await alerts);
     if (await render(summaryAnswer, signal)) {
       markFirstRender();
       showTruncated(
@@ -197,11 +195,15 @@ async function load(quiet = false): Promise<void> {
         'rows',
         'They are the first in time order: narrow the range or take a larger bucket to see the rest.',
       );
+      // Off the first render's path: asked beside the data centers, shaded once they come.
+      const alerts = alertData(signal);
+      alerts.catch(() => undefined);
       if (coloAnswer) {
         colos.show(await coloAnswer, state.colos);
         colosAt = Date.now();
       } else colos.planRequired(state.zone, zoneInfo.plan);
       await showDrivers(range, colo, signal);
+      await showAlerts(await alerts);
       setView('ready');
     }
   } catch (err) {
@@ -256,8 +258,7 @@ async function update(since: number): Promise<void> {
         colosAt = Date.now();
         if (entitled) colos.show(await api.colos(state.zone, range, signal), state.colos);
         await showDrivers(range, colo, signal);
-        showAlerts(await alertData(signal));
-        await renderCodes();
+        await showAlerts(await alertData(signal));
       }
       setView('ready');
     }
@@ -301,17 +302,18 @@ async function alertData(signal?: AbortSignal) {
   }
 }
 
-/** The alerts panel, and the periods the chart shades. */
-function showAlerts(data: Awaited<ReturnType<typeof alertData>>): void {
+/** The alerts panel, and the periods the chart shades (drawn again only when there are or were some). */
+async function showAlerts(data: Awaited<ReturnType<typeof alertData>>): Promise<void> {
   byId('alerts-panel').hidden = !data;
+  const shaded = firing.length > 0;
   firing = data ? firingPeriods(data.periods, data.rules) : [];
   if (data) alertsPanel.show(state.zone, data.rules);
+  if (shaded || firing.length > 0) await renderCodes();
 }
 
 /** After a rule was added or deleted: its list and the chart's shading again. */
 async function refreshAlerts(): Promise<void> {
-  showAlerts(await alertData());
-  await renderCodes();
+  await showAlerts(await alertData());
 }
 
 /** Draws the view; false when the range is empty (then the empty state shows instead) or a newer load took over. */
