@@ -1,3 +1,4 @@
+import { type AlertErrors, describeErrors } from '../../src/model/alerts.js';
 import { type AlertPeriodsAnswer, type AlertRule, type AlertRuleBody, ApiFailure, api } from './api.js';
 import { fill, h } from './dom.js';
 import { minute } from './format.js';
@@ -8,14 +9,6 @@ export interface FiringPeriod {
   name: string;
   start: number;
   end: number | null;
-}
-
-/** What a rule's errors read as. */
-function errorsText(errors: unknown): string {
-  const e = errors as { group?: string; statusClass?: string; statuses?: number[] };
-  if (e.group) return `group ${e.group}`;
-  if (e.statusClass) return e.statusClass;
-  return (e.statuses ?? []).join(', ');
 }
 
 /** The choices of the form's "errors" select: a group or a class, as the API takes them. */
@@ -58,7 +51,7 @@ export class AlertsPanel {
               h(
                 'span',
                 { class: 'muted' },
-                `${errorsText(r.errors)}${r.colo ? ` in ${r.colo}` : ''}${r.host ? ` on ${r.host}` : ''}, target ${Math.round(r.target * 10_000) / 100} %, burn ${r.burnRate}x`,
+                `${describeErrors(r.errors as AlertErrors)}${r.colo ? ` in ${r.colo}` : ''}${r.host ? ` on ${r.host}` : ''}, target ${Math.round(r.target * 10_000) / 100} %, burn ${r.burnRate}x`,
                 r.firingSince ? `, firing since ${minute(Date.parse(r.firingSince))}` : '',
               ),
               h(
