@@ -35,6 +35,15 @@ describe('ClickHouse evaluator lease', { skip: clickhouseMissing(), timeout: 60_
     assert.equal(both.filter(Boolean).length, 1, `exactly one holds: ${both}`);
     const [holder, other] = both[0] ? [leaseA, leaseB] : [leaseB, leaseA];
     assert.equal(await other.hold(), false);
+    // Held for several renewals (one every third of the lease), it keeps one claim table, not one per renewal.
+    for (let i = 0; i < 4; i++) {
+      await sleep(800);
+      assert.equal(await holder.hold(), true);
+    }
+    const [{ tables }] = await a.connection.rows<{ tables: string }>(
+      `SELECT count() AS tables FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'claim_')`,
+    );
+    assert.equal(Number(tables), 1);
     await holder.release();
     assert.equal(await other.hold(), true, 'a released lease is free at once');
 

@@ -120,6 +120,7 @@ class EvaluatorLease implements AlertLease {
     try {
       if (this.claim) {
         await this.claim.hold();
+        await this.claim.dropOlder();
         return true;
       }
       this.claim = await KeyClaim.acquire(

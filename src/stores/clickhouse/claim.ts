@@ -115,6 +115,16 @@ export class KeyClaim {
     this.since = performance.now();
   }
 
+  /**
+   * Drops the generations before the current one (best effort): a claim held for long, such as a
+   * lease, renews into a new table every third of its lease, and those would pile up until release.
+   */
+  async dropOlder(): Promise<void> {
+    for (const generation of this.older.splice(0)) {
+      await this.host.run(`DROP TABLE IF EXISTS ${this.host.database}.${this.prefix}${generation}`).catch(() => {});
+    }
+  }
+
   /** Drops this claim's generations, unless it was taken over. Best effort: a claim left behind expires with its lease. */
   async release(): Promise<void> {
     try {
