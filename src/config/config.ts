@@ -114,6 +114,11 @@ export const ServeConfigSchema = Type.Object(
       default: 5000,
       description: 'Live views re-query the store this often, to show data other processes wrote',
     }),
+    alertEvaluateMs: Type.Integer({
+      minimum: 1000,
+      default: 60_000,
+      description: 'Alert rules are evaluated this often (by one process of those sharing a store)',
+    }),
     webRoot: Type.Optional(Type.String({ description: 'Directory of the dashboard (default dist/web)' })),
     limits: LimitsSchema,
   },

@@ -43,9 +43,9 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   }
   const { app, inFlight } = served;
   const url = await app.listen({ host: config.host, port: config.port });
-  // Alerts are evaluated once a minute by whichever process holds the store's evaluator lease.
+  // Alerts are evaluated (once a minute by default) by whichever process holds the store's evaluator lease.
   const notifier = new Notifier({ log: app.log });
-  const evaluator = new AlertEvaluator({ store, notifier, log: app.log });
+  const evaluator = new AlertEvaluator({ store, notifier, log: app.log, intervalMs: config.alertEvaluateMs });
   evaluator.start();
   let stopping: Promise<void> | undefined;
   const stop = () => {
