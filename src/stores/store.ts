@@ -215,7 +215,7 @@ export interface AlertStore {
   /** Opens (end null) or ends a period, keyed by rule and start; keeps the rule's newest `keep`. */
   saveAlertPeriod(period: AlertPeriod, keep: number): Promise<void>;
   alertPeriods(q: AlertPeriodQuery): Promise<AlertPeriod[]>;
-  /** Periods not yet ended (the rules firing now), any zone. */
+  /** Each rule's newest period when it has not ended (the rules firing now), any zone. */
   openAlertPeriods(): Promise<AlertPeriod[]>;
   /** The evaluator's lease; a lease not renewed within `leaseMs` may be taken by another process. */
   evaluatorLease(leaseMs: number): AlertLease;

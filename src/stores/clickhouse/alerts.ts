@@ -5,6 +5,8 @@ import { KeyClaim } from './claim.js';
 import type { ClickHouseConnection } from './connection.js';
 import { int, str } from './sql.js';
 
+const PERIOD_COLUMNS = 'SELECT rule_id, zone, start_ms, end_ms, short_burn, long_burn FROM alert_periods FINAL';
+
 /** The claim key of the evaluator's lease: one per database, so one evaluator per shared store. */
 const EVALUATOR_KEY = 'alerts:evaluator';
 
@@ -41,9 +43,11 @@ export class ClickHouseAlerts implements AlertStore {
     await this.connection.insert('alert_rules', [
       { zone, id, spec: '', created_at_ms: rule.createdAt, deleted: 1, version: 1 },
     ]);
-    // The tombstone hides the rule now; the mutations remove its rows (both versions) and periods for good.
+    // The tombstone hides the rule now; the mutations remove its periods and its first row. The
+    // tombstone stays: a mutation applies part by part, and removing both rows could leave the
+    // first one alone for a moment, the rule back from the dead.
     await this.connection.run(`ALTER TABLE alert_periods DELETE WHERE rule_id = ${str(id)}`);
-    await this.connection.run(`ALTER TABLE alert_rules DELETE WHERE id = ${str(id)}`);
+    await this.connection.run(`ALTER TABLE alert_rules DELETE WHERE id = ${str(id)} AND deleted = 0`);
     return true;
   }
 
@@ -75,19 +79,23 @@ export class ClickHouseAlerts implements AlertStore {
   async alertPeriods(q: AlertPeriodQuery): Promise<AlertPeriod[]> {
     const rule = q.ruleId === undefined ? '' : `AND rule_id = ${str(q.ruleId)}`;
     return this.periodRows(
-      `zone = ${str(q.zone)} ${rule} AND start_ms < ${int(q.to)} AND (end_ms = 0 OR end_ms > ${int(q.from)})
-       ORDER BY start_ms DESC, rule_id LIMIT ${int(q.limit)}`,
+      `${PERIOD_COLUMNS} WHERE zone = ${str(q.zone)} ${rule} AND start_ms < ${int(q.to)}
+       AND (end_ms = 0 OR end_ms > ${int(q.from)}) ORDER BY start_ms DESC, rule_id LIMIT ${int(q.limit)}`,
     );
   }
 
+  /**
+   * Each rule's newest period, when it has not ended. Only the newest: the cap's mutation applies
+   * part by part, so for a moment an old period's opening row can be there without its ending one.
+   */
   openAlertPeriods(): Promise<AlertPeriod[]> {
-    return this.periodRows('end_ms = 0');
+    return this.periodRows(
+      `SELECT * FROM (${PERIOD_COLUMNS} ORDER BY start_ms DESC LIMIT 1 BY rule_id) WHERE end_ms = 0`,
+    );
   }
 
-  private async periodRows(where: string): Promise<AlertPeriod[]> {
-    const rows = await this.connection.rows<Record<string, string | number>>(
-      `SELECT rule_id, zone, start_ms, end_ms, short_burn, long_burn FROM alert_periods FINAL WHERE ${where}`,
-    );
+  private async periodRows(query: string): Promise<AlertPeriod[]> {
+    const rows = await this.connection.rows<Record<string, string | number>>(query);
     return rows.map((r) => ({
       ruleId: String(r.rule_id),
       zone: String(r.zone),
