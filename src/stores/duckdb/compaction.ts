@@ -69,7 +69,9 @@ async function dueSlices(connection: DuckDBConnection, all: boolean, now: number
      ORDER BY slice_ms, tier, zone`,
     all ? [] : [BigInt(now)],
   );
-  return reader.getRowsJS().map(([tier, zone, from]) => ({ tier: tier as Tier, zone: String(zone), from: Number(from) }));
+  return reader
+    .getRowsJS()
+    .map(([tier, zone, from]) => ({ tier: tier as Tier, zone: String(zone), from: Number(from) }));
 }
 
 /**

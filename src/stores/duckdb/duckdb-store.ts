@@ -16,14 +16,14 @@ import type {
   GroupOutcome,
   IngestRecord,
   StorageReport,
-  TierReport,
   Store,
+  TierReport,
   ZoneInfo,
 } from '../store.js';
 import type { CompactionPass } from './compaction.js';
 import { guarded, storeFault } from './faults.js';
-import { checkReadable, openError, ownerOnlyFiles } from './open-check.js';
 import { Maintenance } from './maintenance.js';
+import { checkReadable, openError, ownerOnlyFiles } from './open-check.js';
 import { DEFAULT_RETENTION, type Retention } from './retention.js';
 import { MIGRATIONS } from './schema.js';
 import { aggregateSql, bucketTotalsSql, distinctSql, ZONE_SPANS_SQL, zoneTotalsSql } from './sql.js';
@@ -230,12 +230,14 @@ export class DuckDBStore implements Store {
     const totals = zoneTotalsSql();
     const zones = new Map<string, ZoneInfo>();
     const zone = (name: string) => {
-      let info = zones.get(name);
-      if (!info) zones.set(name, (info = { zone: name, plan: DEFAULT_PLAN, requests: 0, firstSeen: null, lastSeen: null }));
+      const info = zones.get(name) ?? { zone: name, plan: DEFAULT_PLAN, requests: 0, firstSeen: null, lastSeen: null };
+      zones.set(name, info);
       return info;
     };
-    for (const r of (await this.read(totals.sql, totals.params)).getRowObjectsJS()) zone(String(r.zone)).requests = Number(r.requests);
-    for (const [name, plan] of (await this.read('SELECT zone, plan FROM zones')).getRowsJS()) zone(String(name)).plan = plan as Plan;
+    for (const r of (await this.read(totals.sql, totals.params)).getRowObjectsJS())
+      zone(String(r.zone)).requests = Number(r.requests);
+    for (const [name, plan] of (await this.read('SELECT zone, plan FROM zones')).getRowsJS())
+      zone(String(name)).plan = plan as Plan;
     // Finest first: a coarser tier's row tells the first (last) minute only from a unit the finer tier no longer (not yet) holds.
     const spans = (await this.read(ZONE_SPANS_SQL)).getRowObjectsJS();
     for (const tier of TIERS) {

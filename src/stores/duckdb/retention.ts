@@ -42,7 +42,11 @@ export function retentionFrom(options: URLSearchParams): Retention {
  * `days` before it are kept), oldest first, one slice per statement so no delete holds many
  * rows at once. Returns the rows dropped.
  */
-export async function applyRetention(instance: DuckDBInstance, retention: Retention, now = Date.now()): Promise<number> {
+export async function applyRetention(
+  instance: DuckDBInstance,
+  retention: Retention,
+  now = Date.now(),
+): Promise<number> {
   const connection = await instance.connect();
   const today = Math.floor(now / TIER_MS.day) * TIER_MS.day;
   let dropped = 0;
