@@ -9,7 +9,7 @@ import { VISITOR } from '../../model/request-source.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { repoRoot, tempDir } from '../../testing/paths.js';
 import { distinctKeys, pushedBatches } from '../../testing/rows.js';
-import { openStore } from '../open.js';
+import { duckdbPath, openStore } from '../open.js';
 import { TIER_MS, TIERS, type Tier } from '../plan.js';
 import type { AggregateRow, Store } from '../store.js';
 import { DuckDBStore } from './duckdb-store.js';
@@ -368,6 +368,9 @@ describe('DuckDB tiers and compaction', { timeout: 240_000 }, () => {
     assert.throws(() => retentionFrom(new URLSearchParams('hour_retention_days=1e3')), /whole number of days/);
     assert.throws(() => retentionFrom(new URLSearchParams('hour_retention_days=10')), /at least as long/);
     assert.throws(() => retentionFrom(new URLSearchParams('minute_retention_days=0')), /at least as long/);
+    assert.throws(() => retentionFrom(new URLSearchParams('minute_retention=3')), /unknown option "minute_retention"/);
+    assert.equal(duckdbPath('duckdb:/data/edge.duckdb?minute_retention_days=2'), '/data/edge.duckdb');
+    assert.equal(duckdbPath('/data/what?.duckdb'), '/data/what?.duckdb', 'a bare path is a path');
     const path = file();
     const store = await openStore(`duckdb:${path}?minute_retention_days=2&hour_retention_days=0`);
     try {

@@ -11,12 +11,17 @@ export const DEFAULT_RETENTION: Retention = { minute: 35, hour: 800, day: 0 };
 
 /**
  * The retention a store URL's options set (`minute_retention_days`, `hour_retention_days`,
- * `day_retention_days`; the defaults for the others). A coarser tier must keep at least as long
+ * `day_retention_days`; the defaults for the others; any other option is refused). A coarser tier must keep at least as long
  * as a finer one: a query reads whole units from the coarsest tier, so a coarser tier emptied
  * first would answer less than the finer one still holds.
  */
 export function retentionFrom(options: URLSearchParams): Retention {
   const retention = { ...DEFAULT_RETENTION };
+  const known = TIERS.map((tier) => `${tier}_retention_days`);
+  for (const name of options.keys()) {
+    if (!known.includes(name))
+      throw new Error(`unknown option "${name}" of a duckdb: store URL (known: ${known.join(', ')})`);
+  }
   for (const tier of TIERS) {
     const text = options.get(`${tier}_retention_days`);
     if (text === null) continue;
