@@ -12,6 +12,7 @@ import { distinctKeys, pushedBatches } from '../../testing/rows.js';
 import { duckdbPath, openStore } from '../open.js';
 import { TIER_MS, TIERS, type Tier } from '../plan.js';
 import type { AggregateRow, Store } from '../store.js';
+import { compact, retried } from './compaction.js';
 import { DuckDBStore } from './duckdb-store.js';
 import { DEFAULT_RETENTION, retentionFrom } from './retention.js';
 import { MIGRATIONS } from './schema.js';
@@ -255,6 +256,47 @@ describe('DuckDB tiers and compaction', { timeout: 240_000 }, () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it('retries a slice whose rows another transaction deletes, and past its tries leaves it marked for a later pass', async () => {
+    let attempts = 0;
+    const flaky = async () => {
+      if (++attempts < 3) throw new Error('TransactionContext Error: Conflict on tuple deletion!');
+      return 'merged';
+    };
+    assert.equal(await retried(flaky), 'merged');
+    assert.equal(attempts, 3);
+    await assert.rejects(
+      retried(async () => {
+        throw new Error('IO Error: disk');
+      }),
+      /IO Error/,
+    );
+
+    const path = file();
+    const store = await DuckDBStore.open(path, { compactEveryMs: 0 });
+    const batches = pushedBatches(ZONE, T0, 2, 10, 50, 4);
+    await commitAll(store, batches, 'conflict');
+    await store.close();
+    const instance = await DuckDBInstance.create(path);
+    try {
+      // DuckDB's optimistic concurrency: a second delete of the same rows fails at once, however long the first is open.
+      const other = await instance.connect();
+      await other.run('BEGIN TRANSACTION');
+      await other.run('DELETE FROM rollup_minute WHERE zone = $1', [ZONE]);
+      await assert.rejects(compact(instance, { all: true }), /Conflict on tuple deletion/);
+      await other.run('ROLLBACK');
+      other.closeSync();
+      // The failed pass merged the day's hour and day slices (they come first) and left both hours of minutes marked.
+      const rows = batches.flat();
+      assert.deepEqual(await compact(instance, { all: true }), {
+        slices: 2,
+        rowsRemoved: rows.length - distinctKeys(rows, 'minute'),
+        left: 0,
+      });
+    } finally {
+      instance.closeSync();
     }
   });
 
