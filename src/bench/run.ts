@@ -4,7 +4,7 @@
  * Options: --lines N (default 1,000,000), --stdin-repeat N (passes over the file piped into
  * `ingest -`, default 4), --huge[=GB] (stream that much instead, default 10 passes), --only
  * case,... (cloudflare, nginx, stdin, query, clickhouse, push, fleet, formats, dashboard, cardinality,
- * cli), --colos N (distinct data centers of `cardinality`, default 100,000), --fleet-seconds N
+ * cli, month), --colos N (distinct data centers of `cardinality`, default 100,000), --fleet-seconds N
  * (load of `fleet`, default 15), --month-days N (days of `month`, default 30), --month-per-minute N
  * (its mean requests per minute, default 51,000), --month-batch-minutes N (each agent's batch
  * period, default 60), --month-runs N (timed runs per query, default 20), --month-live-seconds N
