@@ -1,6 +1,7 @@
 import { AlertEvaluator } from '../alerts/evaluator.js';
 import { Notifier } from '../alerts/notifier.js';
 import { isLoopback, type ServeConfig } from '../config/config.js';
+import { storageAnswer, storageLine } from '../query/storage.js';
 import { openStore } from '../stores/open.js';
 import { buildApp, type EdgestatApp } from './app.js';
 
@@ -15,7 +16,8 @@ export interface RunningServer {
 export class OpenServerError extends Error {}
 
 /**
- * Opens the store, refuses to run open on a non-loopback address, and listens.
+ * Opens the store, refuses to run open on a non-loopback address, listens, and logs what the
+ * store holds per rollup tier.
  * `stop` lets in-flight batches commit, ends live views, then closes the store.
  */
 export async function startServer(config: ServeConfig): Promise<RunningServer> {
@@ -43,6 +45,11 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   }
   const { app, inFlight } = served;
   const url = await app.listen({ host: config.host, port: config.port });
+  // What the store holds, once it listens (a report counts rows, which takes a moment on a large store).
+  const reported = storageAnswer(store).then(
+    (storage) => app.log.info({ storage }, `storage: ${storageLine(storage)}`),
+    (err: Error) => app.log.warn({ err }, 'storage report failed'),
+  );
   // Alerts are evaluated (once a minute by default) by whichever process holds the store's evaluator lease.
   const notifier = new Notifier({ log: app.log });
   const evaluator = new AlertEvaluator({ store, notifier, log: app.log, intervalMs: config.alertEvaluateMs });
@@ -55,6 +62,7 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
       await inFlight.drain();
       await evaluator.stop();
       notifier.stop();
+      await reported;
       await store.close();
       app.log.info('stopped');
     })();
