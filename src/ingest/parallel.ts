@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { ParserOptions } from '../parsers/registry.js';
 import type { RollupRow } from '../rollup/rollup.js';
+import { fromColumns, type RowColumns } from '../rollup/row-columns.js';
+import type { RangeBytes } from '../sources/file-range.js';
 import type { Tally } from './tally.js';
 
 export interface WorkerInit {
@@ -8,19 +10,30 @@ export interface WorkerInit {
   options: ParserOptions;
   maxLineBytes: number;
   flushKeys: number;
+  /** A plain file the workers read ranges of themselves, and its size when the ingest began. */
+  file?: { path: string; size: number };
 }
 
-export type WorkerRequest = { type: 'block'; seq: number; bytes: Uint8Array } | { type: 'finish' };
+export type WorkerRequest =
+  | { type: 'block'; seq: number; bytes: Uint8Array }
+  /** Bytes `[start, end)` of the file, read into `buffer` when it is large enough. */
+  | { type: 'range'; seq: number; start: number; end: number; buffer?: ArrayBuffer }
+  | { type: 'finish' };
 
 export interface BlockReport {
   type: 'block';
   seq: number;
   lines: number;
   tally: Tally;
+  /** Rows as they reach the pool's owner. */
   rows?: RollupRow[];
+  /** Rows as a worker sends them. */
+  columns?: RowColumns;
+  /** A range's raw bytes, handed back to be hashed in order (and the buffer reused). */
+  raw?: RangeBytes;
 }
 
-type WorkerReply = BlockReport | { type: 'done'; rows: RollupRow[] };
+export type WorkerReply = BlockReport | { type: 'done'; columns: RowColumns };
 
 /** Blocks queued per worker: enough to keep it busy, few enough to bound memory. */
 const MAX_IN_FLIGHT = 3;
@@ -49,15 +62,26 @@ export class ParseWorkers {
 
   /** Queues a block of whole lines on the least busy worker, waiting while all are full. */
   async submit(seq: number, bytes: Buffer): Promise<void> {
+    const worker = await this.idleWorker();
+    // A copy we own can be transferred instead of cloned.
+    const copy = new Uint8Array(bytes);
+    worker.postMessage({ type: 'block', seq, bytes: copy } satisfies WorkerRequest, [copy.buffer]);
+  }
+
+  /** Queues a range of the file (see `WorkerInit.file`), with a buffer to read it into if one is free. */
+  async submitRange(seq: number, start: number, end: number, buffer?: ArrayBuffer): Promise<void> {
+    const worker = await this.idleWorker();
+    worker.postMessage({ type: 'range', seq, start, end, buffer } satisfies WorkerRequest, buffer ? [buffer] : []);
+  }
+
+  /** The least busy worker, once it has room: waits while all are full. */
+  private async idleWorker(): Promise<Worker> {
     for (;;) {
       if (this.failure) throw this.failure;
       const index = this.inFlight.indexOf(Math.min(...this.inFlight));
       if (this.inFlight[index] < MAX_IN_FLIGHT) {
         this.inFlight[index]++;
-        // A copy we own can be transferred instead of cloned.
-        const copy = new Uint8Array(bytes);
-        this.workers[index].postMessage({ type: 'block', seq, bytes: copy }, [copy.buffer]);
-        return;
+        return this.workers[index];
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -87,9 +111,10 @@ export class ParseWorkers {
 
   private receive(index: number, reply: WorkerReply): void {
     if (reply.type === 'done') {
-      this.doneRows.shift()?.(reply.rows);
+      this.doneRows.shift()?.(fromColumns(reply.columns));
       return;
     }
+    if (reply.columns) reply.rows = fromColumns(reply.columns);
     this.inFlight[index]--;
     this.onReport(reply);
     this.wake?.();
