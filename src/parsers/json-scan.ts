@@ -59,7 +59,8 @@ enum Kind {
 export class JsonLineScanner<K extends string> {
   /** The wanted members of the last line accepted, in the order of the names given; undefined when absent. */
   readonly values: unknown[];
-  private readonly keys: readonly K[];
+  /** Slots by name, for names written with escapes. */
+  private readonly slots: Map<string, number>;
   /**
    * Wanted names in an open-addressing table keyed by length and first and last four bytes:
    * most names of a line are not wanted and are told apart without a byte-by-byte compare.
@@ -88,7 +89,7 @@ export class JsonLineScanner<K extends string> {
   private escaped = false;
 
   constructor(keys: readonly K[]) {
-    this.keys = keys;
+    this.slots = new Map(keys.map((key, slot) => [key, slot]));
     const n = keys.length;
     this.kind = new Uint8Array(n);
     this.start = new Int32Array(n);
@@ -203,13 +204,11 @@ export class JsonLineScanner<K extends string> {
       } else {
         const nameEnd = this.skipString(nameStart, limit);
         if (nameEnd === REJECT) return REJECT;
-        // A wanted name written with escapes is found by JSON.parse alone.
-        if (this.escaped) return REJECT;
-        slot = this.slotOf(nameStart, nameEnd);
+        slot = this.escaped ? this.slotOfEscaped(nameStart - 1, nameEnd + 1) : this.slotOf(nameStart, nameEnd);
         i = nameEnd + 1;
         if (u8[i] <= SPACE) i = this.skipSpace(i, limit);
         if (i >= limit || u8[i] !== COLON) return REJECT;
-        if (member < MAX_SHAPE && i === nameEnd + 1) {
+        if (member < MAX_SHAPE && i === nameEnd + 1 && !this.escaped) {
           this.shape[member] = bytesView(u8.subarray(nameStart, i + 1));
           this.shapeSlots[member] = slot;
         }
@@ -252,6 +251,12 @@ export class JsonLineScanner<K extends string> {
       if (name.byteLength === length && this.same(start, name, length)) return entry - 1;
       at = (at + 1) & (NAME_TABLE - 1);
     }
+  }
+
+  /** The slot of a name written with escapes (rare): the name as JSON.parse reads it. */
+  private slotOfEscaped(start: number, end: number): number {
+    const name = JSON.parse(this.source.toString('utf8', start - this.base, end - this.base)) as string;
+    return this.slots.get(name) ?? -1;
   }
 
   /** Whether the `length` bytes at `start` are the first of `other`, compared four at a time. */
