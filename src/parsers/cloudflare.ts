@@ -6,6 +6,9 @@ import { badStatus, byteCount, checkTime, epochMs, jsonObject, NotAnObject, stat
 import { JsonLineScanner } from './json-scan.js';
 import type { ParserFactory } from './parser.js';
 
+/** A time `utcMillis` can read once its minute is known. */
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(\.\d{1,9})?Z$/;
+
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /** The members a Logpush line is read for, in the order of the `F` indexes below; every other member is skipped. */
@@ -41,6 +44,8 @@ enum F {
   PathingStatus,
   SecurityAction,
 }
+/** The members the scanner leaves as bytes until asked: the time, read from the bytes when it can be. */
+const SCANNED_LATER = [F.Timestamp];
 
 /**
  * Cloudflare Logpush `http_requests` NDJSON. Reads EdgeStartTimestamp, EdgeResponseStatus,
@@ -55,16 +60,25 @@ enum F {
 export const cloudflareParser: ParserFactory = (options) => {
   const defaultColo = options.colo?.toUpperCase() ?? UNKNOWN_COLO;
   // Most lines repeat the pathing of the line before (`macro`/`wl`/`nr`): decide each combination once.
-  let lastPathing = '';
-  let lastVerdict: Verdict = 'onward';
-  const scanner = new JsonLineScanner(FIELDS);
+  let lastSrc = '';
+  let lastOp = '';
+  let lastPathingStatus = '';
+  let lastAction = '';
+  let lastVerdict: Verdict = whoAnswered('', '', '', '');
+  const scanner = new JsonLineScanner(FIELDS, SCANNED_LATER);
   const parsed: unknown[] = FIELDS.map(() => undefined);
 
-  /** Fills `out` from the members read (by `F` index), or says why the line is not a request. */
-  function fill(v: readonly unknown[], out: NormalizedRequest): Rejection | null {
+  /**
+   * Fills `out` from the members read (by `F` index), or says why the line is not a request.
+   * `knownTs` is the time when the scanner read it from the bytes, else NaN.
+   */
+  function fill(v: readonly unknown[], out: NormalizedRequest, knownTs: number): Rejection | null {
     const rawTs = v[F.Timestamp];
-    if (rawTs === undefined) return reject('missing-field', 'EdgeStartTimestamp is missing');
-    const ts = epochMs(rawTs);
+    let ts = knownTs;
+    if (Number.isNaN(ts)) {
+      if (rawTs === undefined) return reject('missing-field', 'EdgeStartTimestamp is missing');
+      ts = epochMs(rawTs);
+    }
     const badTime = checkTime(ts, 'EdgeStartTimestamp', rawTs);
     if (badTime) return badTime;
     out.ts = Math.floor(ts);
@@ -112,9 +126,11 @@ export const cloudflareParser: ParserFactory = (options) => {
     const op = text(v[F.PathingOp]);
     const pathingStatus = text(v[F.PathingStatus]);
     const action = text(v[F.SecurityAction]);
-    const pathing = `${src}\u0000${op}\u0000${pathingStatus}\u0000${action}`;
-    if (pathing !== lastPathing) {
-      lastPathing = pathing;
+    if (src !== lastSrc || op !== lastOp || pathingStatus !== lastPathingStatus || action !== lastAction) {
+      lastSrc = src;
+      lastOp = op;
+      lastPathingStatus = pathingStatus;
+      lastAction = action;
       lastVerdict = whoAnswered(src, op, pathingStatus, action);
     }
     if (lastVerdict !== 'onward') {
@@ -125,6 +141,17 @@ export const cloudflareParser: ParserFactory = (options) => {
       else if (lastVerdict === 'block' || lastVerdict === 'host') out.edgeErrorCode = EDGE_BLOCK_ERROR_CODE;
     }
     return null;
+  }
+
+  /**
+   * Lines come in time order: once a UTC time is read as text, its minute is kept so that the
+   * next times of that minute are read from the bytes (hours 00-23 only: Date.parse takes 24:00
+   * alone).
+   */
+  function learnMinute(raw: unknown): void {
+    if (typeof raw !== 'string' || !RFC3339_UTC.test(raw) || raw.slice(11, 13) > '23') return;
+    const minute = Date.parse(`${raw.slice(0, 17)}00Z`);
+    if (Number.isFinite(minute) && Number.isFinite(Date.parse(raw))) scanner.rememberMinute(F.Timestamp, minute);
   }
 
   // Hosts and colos repeat line after line: their case is changed once per distinct value.
@@ -153,11 +180,18 @@ export const cloudflareParser: ParserFactory = (options) => {
       const o = jsonObject(line);
       if (o instanceof NotAnObject) return o.rejection;
       for (let i = 0; i < FIELDS.length; i++) parsed[i] = o[FIELDS[i]];
-      return fill(parsed, out);
+      return fill(parsed, out, Number.NaN);
     },
     scan(bytes, from, limit, out) {
       const end = scanner.scan(bytes, from, limit);
-      return end !== -1 && fill(scanner.values, out) === null ? end : -1;
+      if (end === -1) return -1;
+      const known = scanner.utcMillis(F.Timestamp);
+      const values = scanner.values;
+      if (Number.isNaN(known)) {
+        values[F.Timestamp] = scanner.value(F.Timestamp);
+        learnMinute(values[F.Timestamp]);
+      }
+      return fill(values, out, known) === null ? end : -1;
     },
   };
 };

@@ -21,10 +21,23 @@ const DIGIT_9 = 0x39;
 const REJECT = -1;
 /** Longest string value remembered to be given again as the same string: hosts and colos, not user agents. */
 const REMEMBERED_BYTES = 64;
+/** `2026-11-24T10:05:`: the part of an RFC 3339 time that names its minute. */
+const MINUTE_PREFIX = 17;
 /** Member names remembered from the line before: the shape of a log line, not of any hostile one. */
 const MAX_SHAPE = 64;
 /** Entries of the wanted-name table: a power of two, at least four per name. */
 const NAME_TABLE = 64;
+
+/**
+ * Non-zero when one of the four bytes of `w` is a quote, a backslash or below 0x20 (classic SWAR
+ * tests: a zero byte in `w ^ 0x22222222` or `w ^ 0x5c5c5c5c`, a byte below 0x20 in `w`); `| 0`
+ * keeps the subtractions in 32-bit integers.
+ */
+const special = (w: number) => {
+  const q = w ^ 0x22222222;
+  const b = w ^ 0x5c5c5c5c;
+  return ((((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((w - 0x20202020) | 0) & ~w)) & 0x80808080;
+};
 
 /** A copy of `bytes` as a view of its own. */
 const bytesView = (bytes: Uint8Array) => new DataView(new Uint8Array(bytes).buffer);
@@ -85,10 +98,19 @@ export class JsonLineScanner<K extends string> {
   /** The names of the members of the line before, in order, each with its closing quote, and their slots. */
   private readonly shape: DataView[] = [];
   private readonly shapeSlots: number[] = [];
+  /** The minute `utcMillis` reads times in, and for which member. */
+  private readonly minutePrefix = new DataView(new ArrayBuffer(MINUTE_PREFIX));
+  private minuteSlot = -1;
+  private minuteMs = Number.NaN;
   /** Whether the last string scanned had escapes. */
   private escaped = false;
 
-  constructor(keys: readonly K[]) {
+  /** Slots left unmaterialized by `scan` (undefined in `values`) until asked with `value`. */
+  private readonly lazy: Uint8Array;
+
+  constructor(keys: readonly K[], lazy: readonly number[] = []) {
+    this.lazy = new Uint8Array(keys.length);
+    for (const slot of lazy) this.lazy[slot] = 1;
     this.slots = new Map(keys.map((key, slot) => [key, slot]));
     const n = keys.length;
     this.kind = new Uint8Array(n);
@@ -132,7 +154,7 @@ export class JsonLineScanner<K extends string> {
     }
     const values = this.values;
     for (let slot = 0; slot < values.length; slot++) {
-      values[slot] = kind[slot] === Kind.Absent ? undefined : this.value(slot);
+      values[slot] = kind[slot] === Kind.Absent || this.lazy[slot] === 1 ? undefined : this.value(slot);
     }
     return end - base;
   }
@@ -153,20 +175,25 @@ export class JsonLineScanner<K extends string> {
     }
   }
 
-  /** What JSON.parse gives for the member in `slot`. */
-  private value(slot: number): unknown {
+  /** What JSON.parse gives for the member in `slot` of the line scanned last (undefined when absent). */
+  value(slot: number): unknown {
     const start = this.start[slot];
     const end = this.end[slot];
     switch (this.kind[slot]) {
+      case Kind.Absent:
+        return undefined;
       case Kind.SmallInteger:
         return this.integer[slot];
       case Kind.PlainString: {
         const length = end - start;
         const last = this.lastBytes[slot];
         if (this.lastLength[slot] === length && this.same(start, last, length)) return this.lastText[slot];
-        const text = this.source.toString('utf8', start - this.base, end - this.base);
+        const u8 = this.u8;
+        let ascii = 0;
+        for (let k = start; k < end; k++) ascii |= u8[k];
+        // Latin-1 is UTF-8 for ASCII, and the shortest way from bytes to a string.
+        const text = this.source.toString(ascii < 0x80 ? 'latin1' : 'utf8', start - this.base, end - this.base);
         if (length <= REMEMBERED_BYTES) {
-          const u8 = this.u8;
           for (let k = 0; k < length; k++) last.setUint8(k, u8[start + k]);
           this.lastLength[slot] = length;
           this.lastText[slot] = text;
@@ -259,6 +286,47 @@ export class JsonLineScanner<K extends string> {
     return this.slots.get(name) ?? -1;
   }
 
+  /**
+   * The epoch ms of the member in `slot` when it is an RFC 3339 UTC time (`…T10:05:07.123Z`) in
+   * the minute `rememberMinute` was last given for it: read from the bytes, the way Date.parse
+   * reads it (milliseconds, the rest of the fraction cut off). NaN for anything else.
+   */
+  utcMillis(slot: number): number {
+    const start = this.start[slot];
+    const length = this.end[slot] - start;
+    if (this.kind[slot] !== Kind.PlainString || length < 20 || length > 30 || this.minuteSlot !== slot) return Number.NaN;
+    const u8 = this.u8;
+    if (u8[start + length - 1] !== 0x5a /* Z */ || !this.same(start, this.minutePrefix, MINUTE_PREFIX)) return Number.NaN;
+    const tens = u8[start + 17] - DIGIT_0;
+    const ones = u8[start + 18] - DIGIT_0;
+    if (!(tens >= 0 && tens <= 5 && ones >= 0 && ones <= 9)) return Number.NaN;
+    let ms = 0;
+    if (length > 21) {
+      if (u8[start + 19] !== 0x2e /* . */) return Number.NaN;
+      let scale = 100;
+      for (let i = start + 20; i < start + length - 1; i++) {
+        const digit = u8[i] - DIGIT_0;
+        if (!(digit >= 0 && digit <= 9)) return Number.NaN;
+        ms += digit * scale;
+        scale /= 10;
+      }
+      ms = Math.floor(ms);
+    } else if (length !== 20) return Number.NaN;
+    return this.minuteMs + (tens * 10 + ones) * 1000 + ms;
+  }
+
+  /**
+   * Remembers the minute of the plain string in `slot` (its first 17 bytes, `2026-11-24T10:05:`)
+   * as `minuteMs`, for `utcMillis`; the caller vouches for it (Date.parse read the whole time).
+   */
+  rememberMinute(slot: number, minuteMs: number): void {
+    const start = this.start[slot];
+    if (this.kind[slot] !== Kind.PlainString || this.end[slot] - start < MINUTE_PREFIX) return;
+    for (let k = 0; k < MINUTE_PREFIX; k++) this.minutePrefix.setUint8(k, this.u8[start + k]);
+    this.minuteSlot = slot;
+    this.minuteMs = minuteMs;
+  }
+
   /** Whether the `length` bytes at `start` are the first of `other`, compared four at a time. */
   private same(start: number, other: DataView, length: number): boolean {
     const view = this.view;
@@ -323,16 +391,8 @@ export class JsonLineScanner<K extends string> {
     const view = this.view;
     this.escaped = false;
     for (;;) {
-      while (i + 4 <= limit) {
-        const w = view.getInt32(i, true);
-        const q = w ^ 0x22222222;
-        const b = w ^ 0x5c5c5c5c;
-        // Classic SWAR tests: a zero byte in q or b (a quote or a backslash), a byte below 0x20 in w.
-        // `| 0` keeps the subtractions in 32-bit integers.
-        const found = (((q - 0x01010101) | 0) & ~q) | (((b - 0x01010101) | 0) & ~b) | (((w - 0x20202020) | 0) & ~w);
-        if ((found & 0x80808080) !== 0) break;
-        i += 4;
-      }
+      // Four bytes at a time while none is a quote, a backslash or a control character.
+      while (i + 4 <= limit && special(view.getInt32(i, true)) === 0) i += 4;
       while (i < limit) {
         const c = u8[i];
         if (c === QUOTE || c === BACKSLASH || c < SPACE) break;
