@@ -15,6 +15,7 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
+  | { type: 'init'; init: WorkerInit }
   | { type: 'block'; seq: number; bytes: Uint8Array }
   /** Bytes `[start, end)` of the file, read into `buffer` when it is large enough. */
   | { type: 'range'; seq: number; start: number; end: number; buffer?: ArrayBuffer }
@@ -37,6 +38,26 @@ export type WorkerReply = BlockReport | { type: 'done'; columns: RowColumns };
 
 /** Blocks queued per worker: enough to keep it busy, few enough to bound memory. */
 const MAX_IN_FLIGHT = 3;
+const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
+
+/** Threads started ahead of an ingest, not given a format yet. */
+const warm: Worker[] = [];
+
+/**
+ * Starts up to `count` parsing threads ahead of an ingest, so that they load their modules while
+ * this thread does something else (opens the store); the next pool takes them. Idle, they never
+ * keep the process alive.
+ */
+export function warmParseWorkers(count: number): void {
+  while (warm.length < count) {
+    const worker = new Worker(WORKER_URL);
+    worker.unref();
+    // One that fails while it waits is dropped; a pool learns of any other exit (below).
+    worker.on('error', () => {});
+    worker.once('exit', () => warm.includes(worker) && warm.splice(warm.indexOf(worker), 1));
+    warm.push(worker);
+  }
+}
 
 /** A pool of parsing threads; each keeps its own rollup and reports per block. */
 export class ParseWorkers {
@@ -44,6 +65,7 @@ export class ParseWorkers {
   private readonly inFlight: number[];
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
+  private closing = false;
   private doneRows: Array<(rows: RollupRow[]) => void> = [];
 
   constructor(
@@ -53,9 +75,12 @@ export class ParseWorkers {
   ) {
     this.inFlight = new Array(count).fill(0);
     this.workers = Array.from({ length: count }, (_, i) => {
-      const worker = new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: init });
+      const worker = warm.pop() ?? new Worker(WORKER_URL);
+      worker.ref();
+      worker.postMessage({ type: 'init', init } satisfies WorkerRequest);
       worker.on('message', (reply: WorkerReply) => this.receive(i, reply));
       worker.on('error', (err) => this.fail(err));
+      worker.on('exit', (code) => this.closing || this.fail(new Error(`a parsing thread exited (code ${code})`)));
       return worker;
     });
   }
@@ -98,6 +123,7 @@ export class ParseWorkers {
             if (this.failure) reject(this.failure);
             this.doneRows.push(resolve);
             worker.once('error', reject);
+            worker.once('exit', (code) => reject(new Error(`a parsing thread exited (code ${code})`)));
             worker.postMessage({ type: 'finish' });
           }),
       ),
@@ -106,6 +132,7 @@ export class ParseWorkers {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 

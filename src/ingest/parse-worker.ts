@@ -1,5 +1,5 @@
 import { openSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { createParser } from '../parsers/registry.js';
 import { columnBuffers, toColumns } from '../rollup/row-columns.js';
 import { splitFileRange } from '../sources/file-range.js';
@@ -8,13 +8,19 @@ import { LineRollup } from './line-rollup.js';
 import type { BlockReport, WorkerInit, WorkerReply, WorkerRequest } from './parallel.js';
 import { Tally } from './tally.js';
 
-// One parsing thread of a parallel ingest: blocks of whole lines (or ranges of a file to read) in, tallies and rollup rows out.
-const init = workerData as WorkerInit;
-const lines = new LineRollup(createParser(init.format, init.options));
+// One parsing thread of a parallel ingest: its format first (it may start before the format is
+// known), then blocks of whole lines (or ranges of a file to read) in, tallies and rollup rows out.
 const port = parentPort!;
+let init: WorkerInit;
+let lines: LineRollup;
 let fd: number | undefined;
 
 port.on('message', (message: WorkerRequest) => {
+  if (message.type === 'init') {
+    init = message.init;
+    lines = new LineRollup(createParser(init.format, init.options));
+    return;
+  }
   if (message.type === 'finish') {
     const columns = toColumns(lines.rollup.drain());
     port.postMessage({ type: 'done', columns } satisfies WorkerReply, columnBuffers(columns));

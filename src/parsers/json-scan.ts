@@ -294,9 +294,11 @@ export class JsonLineScanner<K extends string> {
   utcMillis(slot: number): number {
     const start = this.start[slot];
     const length = this.end[slot] - start;
-    if (this.kind[slot] !== Kind.PlainString || length < 20 || length > 30 || this.minuteSlot !== slot) return Number.NaN;
+    if (this.kind[slot] !== Kind.PlainString || length < 20 || length > 30 || this.minuteSlot !== slot)
+      return Number.NaN;
     const u8 = this.u8;
-    if (u8[start + length - 1] !== 0x5a /* Z */ || !this.same(start, this.minutePrefix, MINUTE_PREFIX)) return Number.NaN;
+    if (u8[start + length - 1] !== 0x5a /* Z */ || !this.same(start, this.minutePrefix, MINUTE_PREFIX))
+      return Number.NaN;
     const tens = u8[start + 17] - DIGIT_0;
     const ones = u8[start + 18] - DIGIT_0;
     if (!(tens >= 0 && tens <= 5 && ones >= 0 && ones <= 9)) return Number.NaN;
