@@ -149,7 +149,7 @@ export const cloudflareParser: ParserFactory = (options) => {
    * alone).
    */
   function learnMinute(raw: unknown): void {
-    if (typeof raw !== 'string' || !RFC3339_UTC.test(raw) || raw.slice(11, 13) > '23') return;
+    if (typeof raw !== 'string' || !RFC3339_UTC.test(raw) || raw.slice(11, 13) >= '24') return;
     const minute = Date.parse(`${raw.slice(0, 17)}00Z`);
     if (Number.isFinite(minute) && Number.isFinite(Date.parse(raw))) scanner.rememberMinute(F.Timestamp, minute);
   }

@@ -141,10 +141,13 @@ describe('JsonLineScanner', () => {
     );
   });
 
-  it('reads a repeated value as the same string, and a new one anew', () => {
+  it('reads a value repeated line after line, and a new one anew', () => {
     const scanner = new JsonLineScanner(['ZoneName']);
     const lines = ['{"ZoneName":"a.example"}', '{"ZoneName":"a.example"}', '{"ZoneName":"b.example"}'];
-    const values = lines.map((line) => (scanner.scan(Buffer.from(line), 0, line.length), scanner.values[0]));
+    const values = lines.map((line) => {
+      scanner.scan(Buffer.from(line), 0, line.length);
+      return scanner.values[0];
+    });
     assert.deepEqual(values, ['a.example', 'a.example', 'b.example']);
   });
 
@@ -195,6 +198,42 @@ describe('cloudflare parser: bytes and text agree', () => {
         },
       ),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 2000) },
+    );
+  });
+
+  it('reads times of a remembered minute from the bytes as Date.parse does, line after line', () => {
+    const time = fc
+      .tuple(
+        fc.constantFrom(
+          '2026-11-24T10:05:',
+          '2026-11-24T10:06:',
+          '2026-11-24T24:00:',
+          '2026-02-30T10:05:',
+          '2026-11-24 10:05:',
+        ),
+        fc.constantFrom('00', '07', '59', '60', '7', 'x9'),
+        fc.constantFrom('', '.', '.1', '.123', '.1234', '.999999999', '.1234567890', '.12a'),
+        fc.constantFrom('Z', '', '+00:00', 'z', 'ZZ'),
+      )
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.array(time, { minLength: 1, maxLength: 30 }), (times) => {
+        const scanning = cloudflareParser({});
+        const parsing = cloudflareParser({});
+        for (const ts of times) {
+          const line = JSON.stringify({ EdgeStartTimestamp: ts, EdgeResponseStatus: 200, ZoneName: 'z.example' });
+          const fromText = emptyRequest();
+          const fromBytes = emptyRequest();
+          const rejection = parsing.parse(line, fromText);
+          const end = scanning.scan!(Buffer.from(line), 0, line.length, fromBytes);
+          if (rejection) assert.equal(end, -1, ts);
+          else {
+            assert.equal(end, line.length, ts);
+            assert.deepEqual(fromBytes, fromText, ts);
+          }
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });
