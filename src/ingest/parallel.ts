@@ -36,8 +36,11 @@ export interface BlockReport {
 
 export type WorkerReply = BlockReport | { type: 'done'; columns: RowColumns };
 
-/** Blocks queued per worker: enough to keep it busy, few enough to bound memory. */
-const MAX_IN_FLIGHT = 3;
+/**
+ * Blocks queued per worker: enough to keep it busy while this thread appends a flush of rows to
+ * the store (it then reads no replies), few enough to bound memory (8 MiB of blocks a worker).
+ */
+const MAX_IN_FLIGHT = 8;
 const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
 
 /** Threads started ahead of an ingest, not given a format yet. */
