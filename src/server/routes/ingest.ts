@@ -8,11 +8,12 @@ import {
   IdempotencyConflictError,
   type IngestResult,
   InputLimitError,
-  ingest,
   TruncatedInputError,
   UndetectedFormatError,
   UnknownFormatError,
 } from '../../ingest/pipeline.js';
+import { pushIngest } from '../../ingest/push-ingest.js';
+import { PushParsers } from '../../ingest/push-pool.js';
 import { parseFieldMap } from '../../parsers/ndjson.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
@@ -70,6 +71,9 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
   const cardinality = new CardinalityGuard(store, limits);
   // Parsing runs per request; commits of many requests share one store transaction.
   const committer = new GroupCommitter(store, limits);
+  // Small bodies are decoded and parsed on these threads: the main thread stays free to answer.
+  const parsers = new PushParsers();
+  app.addHook('onClose', () => parsers.close());
   // The handler reads bodies itself, whatever their type, before they take an ingest slot.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -124,7 +128,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           limits.retryAfterSeconds,
         );
       }
-      const input = decodeBody(chunks, encoding);
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       const tally = new RequestTally();
       const minutes = new Set<number>();
       const onRows = (rows: RollupRow[]) => {
@@ -138,7 +142,10 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
       let result: IngestResult;
       try {
         result = await inFlight.track(
-          ingest(store, input, {
+          pushIngest(store, body, {
+            encoding,
+            parsers,
+            stream: (whole) => decodeBody([whole], encoding),
             format: request.query.format ?? 'auto',
             parser: {
               zone,
@@ -150,7 +157,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             maxLineBytes: limits.lineBytes,
             maxInputBytes,
             strictInput: true,
-            workers: 1,
             cardinality,
             batches: committer,
             onRows,
