@@ -89,6 +89,8 @@ async function commitParsed(
     rawBytes: parsed.rawBytes,
     bytes: parsed.bytes,
     gzip: parsed.gzip,
+    // A body parsed whole decompressed to its end: nothing broke off.
+    inputError: undefined,
     folded: cardinality.folded,
     notices: parsed.notices,
     durationMs: 0,

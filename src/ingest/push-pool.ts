@@ -46,9 +46,15 @@ export class PushParsers {
     });
   }
 
+  /** Stops the threads; jobs under way fail. A later job starts threads again. */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w?.terminate()));
+    const workers = [...this.workers];
     this.workers.fill(undefined);
+    this.load.fill(0);
+    const closed = new Error('the push parsing threads were closed');
+    for (const job of this.pending.values()) job.reject(closed);
+    this.pending.clear();
+    await Promise.all(workers.map((w) => w?.terminate()));
   }
 
   private start(index: number): Worker {
