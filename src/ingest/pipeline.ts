@@ -239,7 +239,11 @@ function defaultGuard(store: Store): CardinalityGuard {
 }
 
 /** Lines of zones the zone cap refused count as rejected, with a sample per refused zone. */
-export function refuseZones(result: IngestResult, refused: { requests: number; examples: string[] }, cap: number): void {
+export function refuseZones(
+  result: IngestResult,
+  refused: { requests: number; examples: string[] },
+  cap: number,
+): void {
   if (refused.requests === 0) return;
   result.accepted -= refused.requests;
   result.rejected += refused.requests;
