@@ -142,6 +142,7 @@ try {
       const clickhouse = await startClickHouse();
       try {
         runs.push(await httpPush({ ...fleet, store: clickhouse.storeUrl() }));
+        runs.push(await httpPush({ ...fleet, rate: 500, store: clickhouse.storeUrl() }));
       } finally {
         await clickhouse.stop();
       }

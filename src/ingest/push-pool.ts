@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PushJob, PushParsed } from './push-parse.js';
 import { decodeRows, type RowColumns } from './push-rows.js';
@@ -25,8 +24,8 @@ export class PushParsers {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
-  /** `size` threads; default one per core but one (the main thread's), at least one. */
-  constructor(size = Math.max(1, availableParallelism() - 1)) {
+  /** At most `size` threads, started as jobs need them. */
+  constructor(size: number) {
     this.workers = new Array(size).fill(undefined);
     this.load = new Array(size).fill(0);
   }

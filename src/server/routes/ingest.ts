@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
@@ -71,8 +72,9 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
   const cardinality = new CardinalityGuard(store, limits);
   // Parsing runs per request; commits of many requests share one store transaction.
   const committer = new GroupCommitter(store, limits);
-  // Small bodies are decoded and parsed on these threads: the main thread stays free to answer.
-  const parsers = new PushParsers();
+  // Small bodies are decoded and parsed on these threads, one per core but the main thread's
+  // (more than limits.concurrentIngests would never all be busy): the main thread stays free to answer.
+  const parsers = new PushParsers(Math.max(1, Math.min(limits.concurrentIngests, availableParallelism() - 1)));
   app.addHook('onClose', () => parsers.close());
   // The handler reads bodies itself, whatever their type, before they take an ingest slot.
   app.removeAllContentTypeParsers();

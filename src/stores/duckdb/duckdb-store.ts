@@ -2,6 +2,7 @@ import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDB
 import { DEFAULT_PLAN, type Plan } from '../../model/plans.js';
 import { VISITOR } from '../../model/request-source.js';
 import type { TokenRecord } from '../../model/tokens.js';
+import { mergeRows } from '../../rollup/merge-rows.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { judgeExisting } from '../idempotency.js';
 import { toAggregateRow } from '../plan.js';
@@ -113,6 +114,7 @@ export class DuckDBStore implements Store {
       }
       const outcomes: GroupOutcome[] = [];
       const fresh: DuckDBValue[][] = [];
+      const freshRows: RollupRow[][] = [];
       const appender = await connection.createAppender('rollup_minute');
       const at = Date.now();
       for (const { rows, record } of batches) {
@@ -125,13 +127,15 @@ export class DuckDBStore implements Store {
           }
           continue;
         }
-        appendRollupRows(appender, rows);
+        freshRows.push(rows);
         const contentHash = record.contentHash ?? '';
         known.set(record.key, { ...record, at, contentHash });
         fresh.push([record.key, record.hint, record.input, at, record.accepted, record.rejected, contentHash]);
         outcomes.push('committed');
       }
-      // One flush for the whole group: each flush blocks this thread, per batch it was most of the commit.
+      // The fresh batches' rows summed where they coincide, then one flush for the whole group:
+      // each flush blocks this thread, per batch it was most of the commit.
+      appendRollupRows(appender, mergeRows(freshRows));
       appender.closeSync();
       for (let i = 0; i < fresh.length; i += RECORDS_PER_STATEMENT) {
         const some = fresh.slice(i, i + RECORDS_PER_STATEMENT);
