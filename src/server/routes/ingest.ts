@@ -75,7 +75,11 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
   // Small bodies are decoded and parsed on these threads, one per core but the main thread's
   // (more than limits.concurrentIngests would never all be busy): the main thread stays free to answer.
   const parsers = new PushParsers(Math.max(1, Math.min(limits.concurrentIngests, availableParallelism() - 1)));
-  app.addHook('onClose', () => parsers.close());
+  // Batches still running when the server closes finish on their threads first.
+  app.addHook('onClose', async () => {
+    await inFlight.drain();
+    await parsers.close();
+  });
   // The handler reads bodies itself, whatever their type, before they take an ingest slot.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
