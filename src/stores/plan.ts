@@ -123,8 +123,14 @@ export function limitClause(limit: number | undefined): string {
   return ` LIMIT ${limit}`;
 }
 
-/** Rollup tiers: per-minute rows, and the same counts per hour (kept longer, read faster). */
-export type Tier = 'minute' | 'hour';
+/** Rollup tiers: the same counts per minute, per hour and per UTC day (coarser tiers are kept longer and read faster). */
+export type Tier = 'minute' | 'hour' | 'day';
+
+/** Every tier, finest first. */
+export const TIERS: readonly Tier[] = ['minute', 'hour', 'day'];
+
+/** The width of each tier's rows, ms. */
+export const TIER_MS: Record<Tier, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
 /** One read of a plan: a tier over part of the range. */
 export interface TierRead {
@@ -133,20 +139,39 @@ export interface TierRead {
   to: number;
 }
 
-const HOUR_MS = 3_600_000;
-
 /**
- * The tiers a range is read from: whole hours from the hourly tier when the store has one, the
- * buckets are whole hours and the range starts on one; the rest (the hour still running, or
- * everything) per minute. Both tiers hold the same counts, so the answer does not depend on it.
+ * The tiers a range is read from, coarsest first: a tier can serve a part of the range when its
+ * rows fall whole inside one bucket (its width divides the bucket width, or there is one bucket
+ * for the whole range). The coarsest such tier reads the whole units inside the range; the ends
+ * left over go to finer tiers, down to minutes. Every tier holds the same counts, so the answer
+ * does not depend on the split, only the rows read do. `tiers` are those the store has.
  */
-export function tierReads(plan: Pick<AggregatePlan, 'bucketSeconds' | 'range'>, hasHourly: boolean): TierRead[] {
-  const { from, to } = plan.range;
-  const hourly = hasHourly && plan.bucketSeconds % 3600 === 0 && from % HOUR_MS === 0;
-  const split = hourly ? Math.max(from, to - (to % HOUR_MS)) : from;
+export function tierReads(plan: Pick<AggregatePlan, 'bucketSeconds' | 'range'>, tiers: readonly Tier[]): TierRead[] {
+  const usable = TIERS.filter(
+    (t) =>
+      t === 'minute' ||
+      (tiers.includes(t) && (plan.bucketSeconds === 0 || (plan.bucketSeconds * 1000) % TIER_MS[t] === 0)),
+  );
   const reads: TierRead[] = [];
-  if (split > from) reads.push({ tier: 'hour', from, to: split });
-  reads.push({ tier: 'minute', from: split, to });
+  const split = (from: number, to: number, level: number): void => {
+    if (from >= to) return;
+    const tier = usable[level];
+    if (level === 0) {
+      reads.push({ tier, from, to });
+      return;
+    }
+    const width = TIER_MS[tier];
+    const start = Math.ceil(from / width) * width;
+    const end = Math.floor(to / width) * width;
+    if (start >= end) {
+      split(from, to, level - 1);
+      return;
+    }
+    reads.push({ tier, from: start, to: end });
+    split(from, start, level - 1);
+    split(end, to, level - 1);
+  };
+  split(plan.range.from, plan.range.to, usable.length - 1);
   return reads;
 }
 

@@ -4,6 +4,7 @@ import type { Dimension, StatusQuery } from '../model/query.js';
 import type { RequestSource } from '../model/request-source.js';
 import type { TokenRecord } from '../model/tokens.js';
 import type { RollupRow } from '../rollup/rollup.js';
+import type { Tier } from './plan.js';
 
 /** One aggregated row from a store: bucket start (epoch ms), grouped dimensions, sums. */
 export interface AggregateRow {
@@ -165,6 +166,23 @@ export interface TokenStore {
   revokeToken(id: string): Promise<boolean>;
 }
 
+/** What one rollup tier holds. */
+export interface TierReport {
+  tier: Tier;
+  rows: number;
+  /** The first and last row's time (epoch ms); null when the tier is empty. */
+  from: number | null;
+  to: number | null;
+  /** Days the tier keeps; null keeps it for ever. */
+  retentionDays: number | null;
+}
+
+/** What a store holds, tier by tier, and its size on disk (null when the store cannot tell). */
+export interface StorageReport {
+  tiers: TierReport[];
+  bytes: number | null;
+}
+
 /**
  * A store: the four jobs on one database. DuckDB and ClickHouse implement it and run one
  * contract (`src/testing/store-contract.ts`); callers take the narrowest part they use. Any method may
@@ -173,6 +191,8 @@ export interface TokenStore {
 export interface Store extends RollupStore, IngestRecords, ZoneDirectory, TokenStore {
   /** Which implementation: for messages and the benchmark, never for behaviour. */
   readonly kind: string;
+  /** Rows per tier and bytes on disk, for `edgestat zone` and `serve` to report. */
+  storageReport(): Promise<StorageReport>;
   /** Creates or migrates the schema. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

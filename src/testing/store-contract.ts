@@ -8,6 +8,7 @@ import { percentOf, runQuery } from '../query/run.js';
 import { bucketStart } from '../query/time.js';
 import { MINUTE_MS, type RollupRow } from '../rollup/rollup.js';
 import { IdempotencyConflictError } from '../stores/idempotency.js';
+import { TIER_MS } from '../stores/plan.js';
 import type { AggregateQuery, AggregateRow, DistinctQuery, Store, ZoneInfo } from '../stores/store.js';
 
 /**
@@ -330,6 +331,22 @@ export function storeContract(options: {
         zones.map((z) => z.zone),
         zones.map((z) => z.zone).sort(),
       );
+    });
+
+    it('reports the rows and time span of each tier it keeps, and its size', async () => {
+      const report = await store.storageReport();
+      const minutes = all.map((r) => r.minute);
+      const first = minutes.reduce((a, b) => Math.min(a, b));
+      const last = minutes.reduce((a, b) => Math.max(a, b));
+      assert.equal(report.tiers[0].tier, 'minute');
+      for (const t of report.tiers) {
+        const width = TIER_MS[t.tier];
+        assert.ok(t.rows > 0, `${t.tier} tier has rows`);
+        assert.ok(t.from !== null && t.to !== null);
+        assert.equal(t.from % width, 0, `${t.tier} rows start on the tier's grid`);
+        assert.ok(t.from <= first - (first % width) && t.to >= last - (last % width), `${t.tier} spans the data`);
+      }
+      assert.ok(report.bytes === null || report.bytes > 0, 'a size when known');
     });
 
     it('keeps tokens by hash, lists them oldest first, and revokes once', async () => {

@@ -11,6 +11,7 @@ import type {
   GroupedBatch,
   GroupOutcome,
   IngestRecord,
+  StorageReport,
   Store,
   ZoneInfo,
 } from '../store.js';
@@ -279,6 +280,33 @@ export class ClickHouseStore implements Store {
     if (!token || token.revokedAt !== null) return false;
     await this.insert('tokens', [tokenRow({ ...token, revokedAt: Date.now() }, 1)]);
     return true;
+  }
+
+  async storageReport(): Promise<StorageReport> {
+    const tiers = [
+      ['minute', 'rollup_minute', this.options.minuteRetentionDays],
+      ['hour', 'rollup_hour', this.options.hourRetentionDays],
+    ] as const;
+    const report: StorageReport = { tiers: [], bytes: 0 };
+    for (const [tier, table, days] of tiers) {
+      // Batch markers have zone '': they are not requests.
+      const [r] = await this.rows<{ rows: string; from: string | null; to: string | null }>(
+        `SELECT toString(count()) AS rows, if(count() = 0, NULL, toString(toUInt64(min(minute)) * 1000)) AS from,
+           if(count() = 0, NULL, toString(toUInt64(max(minute)) * 1000)) AS to FROM ${table} WHERE zone != ''`,
+      );
+      report.tiers.push({
+        tier,
+        rows: Number(r.rows),
+        from: r.from === null ? null : Number(r.from),
+        to: r.to === null ? null : Number(r.to),
+        retentionDays: days === 0 ? null : days,
+      });
+    }
+    const [size] = await this.rows<{ bytes: string }>(
+      `SELECT toString(sum(bytes_on_disk)) AS bytes FROM system.parts WHERE database = ${str(this.options.database)} AND active`,
+    );
+    report.bytes = Number(size.bytes);
+    return report;
   }
 
   async close(): Promise<void> {

@@ -46,13 +46,16 @@ const dialect: Dialect = {
   ],
 };
 
-const TABLES: Record<Tier, string> = { minute: 'rollup_minute', hour: 'rollup_hour' };
+const TABLES: Record<Exclude<Tier, 'day'>, string> = { minute: 'rollup_minute', hour: 'rollup_hour' };
+/** The tiers this store keeps. */
+const STORED_TIERS: readonly Tier[] = ['minute', 'hour'];
 
 /** The rows a plan reads: per tier (see `tierReads`), as one UNION ALL of `columns`. */
 function rowsOf(plan: AggregatePlan, columns: string): string {
-  return tierReads(plan, true)
+  return tierReads(plan, STORED_TIERS)
     .map(
-      (read) => `SELECT ${columns} FROM ${TABLES[read.tier]} WHERE ${whereClauses(plan, read, dialect).join(' AND ')}`,
+      (read) =>
+        `SELECT ${columns} FROM ${TABLES[read.tier as keyof typeof TABLES]} WHERE ${whereClauses(plan, read, dialect).join(' AND ')}`,
     )
     .join(' UNION ALL ');
 }

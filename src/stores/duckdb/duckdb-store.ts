@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { DEFAULT_PLAN, type Plan } from '../../model/plans.js';
 import { VISITOR } from '../../model/request-source.js';
@@ -16,6 +17,7 @@ import type {
   GroupedBatch,
   GroupOutcome,
   IngestRecord,
+  StorageReport,
   Store,
   ZoneInfo,
 } from '../store.js';
@@ -282,9 +284,30 @@ export class DuckDBStore implements Store {
     return result.rowsChanged > 0;
   }
 
+  async storageReport(): Promise<StorageReport> {
+    const [[rows, from, to]] = (
+      await this.read('SELECT count(*)::DOUBLE, min(minute_ms), max(minute_ms) FROM rollup_minute')
+    ).getRowsJS();
+    const bytes = this.path === ':memory:' ? null : fileBytes(this.path) + fileBytes(`${this.path}.wal`);
+    const time = (v: unknown) => (v === null ? null : Number(v));
+    return {
+      tiers: [{ tier: 'minute', rows: Number(rows), from: time(from), to: time(to), retentionDays: null }],
+      bytes,
+    };
+  }
+
   async close(): Promise<void> {
     this.reader.closeSync();
     this.instance.closeSync();
+  }
+}
+
+/** The size of a file, 0 when it does not exist (a WAL after a checkpoint). */
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 
