@@ -8,6 +8,7 @@
  * (load of `fleet`, default 15), --out FILE.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clickhouseMissing, startClickHouse } from '../testing/clickhouse.js';
@@ -147,7 +148,8 @@ try {
         await clickhouse.stop();
       }
     }
-    report.fleet(runs);
+    // Latency depends on what else the machine runs (CPU per batch does not): the load is written down with it.
+    report.fleet(runs, { load: loadavg()[0], cores: availableParallelism() });
   }
   if (only.has('formats')) {
     log('formats: parse and single-thread ingest per edge format');
