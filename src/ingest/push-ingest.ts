@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
 import type { BatchWriter, Store } from '../stores/store.js';
 import type { CardinalityGuard } from './cardinality.js';
 import { type IngestOptions, type IngestResult, ingest, refuseZones } from './pipeline.js';
@@ -44,7 +45,7 @@ export async function pushIngest(store: Store, body: Buffer, options: PushIngest
       encoding: options.encoding,
       format: options.format,
       parser: options.parser ?? {},
-      maxLineBytes: options.maxLineBytes!,
+      maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
       maxInputBytes: options.maxInputBytes ?? Number.POSITIVE_INFINITY,
     };
     const answer = await options.parsers.parse(job);
