@@ -90,7 +90,7 @@ describe('push ingest on parsing threads', () => {
       lines(300, 2),
       gzipSync(lines(150, 3)),
       // Over PUSH_BODY_BYTES: streamed on this thread, as before.
-      lines(2000, 4),
+      lines(6000, 4),
     ];
     assert.ok(bodies[3].length > PUSH_BODY_BYTES && bodies[1].length < PUSH_BODY_BYTES);
     // One after the other on both sides: which batch takes the last room under a cap is then the same.

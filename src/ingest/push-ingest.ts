@@ -7,10 +7,10 @@ import type { PushJob, PushParsed } from './push-parse.js';
 import type { PushParsers } from './push-pool.js';
 
 /**
- * Largest body (as sent) parsed whole on a parsing thread; a larger one streams through the
+ * Largest body (as sent) parsed whole on a parsing thread (agents send well under it); a larger one streams through the
  * pipeline on the main thread, its memory bounded by chunks instead of by its size.
  */
-export const PUSH_BODY_BYTES = 256 * 1024;
+export const PUSH_BODY_BYTES = 1024 * 1024;
 
 /** What a push ingest is given beyond the pipeline's options. */
 export interface PushIngestOptions extends Omit<IngestOptions, 'maxRejectRatio' | 'onProgress' | 'workers'> {
