@@ -75,11 +75,12 @@ describe('push ingest on parsing threads', () => {
   });
 
   const push = (body: Buffer, key: string) =>
-    pushIngest(threads.store, body, {
+    // In pieces, as a body arrives.
+    pushIngest(threads.store, [body.subarray(0, 1000), body.subarray(1000, 1001), body.subarray(1001)], {
       ...options(threads, key),
       encoding: 'identity',
       parsers,
-      stream: (whole) => decodeBody([whole], 'identity'),
+      stream: (chunks) => decodeBody(chunks, 'identity'),
       cardinality: threads.cardinality,
       batches: threads.committer,
     });

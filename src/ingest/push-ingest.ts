@@ -19,7 +19,7 @@ export interface PushIngestOptions extends Omit<IngestOptions, 'maxRejectRatio' 
   /** The parsing threads small bodies go to. */
   parsers: PushParsers;
   /** The body as the streaming pipeline reads it (Content-Encoding undone), for the bodies not parsed whole. */
-  stream: (body: Buffer) => AsyncIterable<Uint8Array>;
+  stream: (body: Buffer[]) => AsyncIterable<Uint8Array>;
   /** Where the batch is written: for pushes, the group committer. */
   batches: NonNullable<IngestOptions['batches']>;
   cardinality: CardinalityGuard;
@@ -32,16 +32,23 @@ export interface PushIngestOptions extends Omit<IngestOptions, 'maxRejectRatio' 
  * does not decompress, is over its allowance, names no format that can be chosen) and a large
  * body go through `ingest` itself, whose errors are the answer.
  */
-export async function pushIngest(store: Store, body: Buffer, options: PushIngestOptions): Promise<IngestResult> {
-  if (body.length > PUSH_BODY_BYTES) return ingest(store, options.stream(body), options);
+export async function pushIngest(store: Store, body: Buffer[], options: PushIngestOptions): Promise<IngestResult> {
+  const bytes = body.reduce((sum, chunk) => sum + chunk.length, 0);
+  if (bytes > PUSH_BODY_BYTES) return ingest(store, options.stream(body), options);
   const started = performance.now();
   // The batch holds its parsing slot while the thread works: slots bound the bodies decompressed at once.
   const batch = await options.batches.openBatch();
   let given: Buffer;
   try {
     // The thread is given a copy it owns (a received chunk may share its memory with others).
+    const whole = new Uint8Array(bytes);
+    let at = 0;
+    for (const chunk of body) {
+      whole.set(chunk, at);
+      at += chunk.length;
+    }
     const job: PushJob = {
-      body: new Uint8Array(body),
+      body: whole,
       encoding: options.encoding,
       format: options.format,
       parser: options.parser ?? {},
@@ -56,7 +63,7 @@ export async function pushIngest(store: Store, body: Buffer, options: PushIngest
     throw err;
   }
   await batch.abort();
-  return ingest(store, options.stream(given), options);
+  return ingest(store, options.stream([given]), options);
 }
 
 /** The main thread's share: admit the rows, build the answer as `ingest` does, commit. */

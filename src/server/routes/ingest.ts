@@ -134,7 +134,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           limits.retryAfterSeconds,
         );
       }
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       const tally = new RequestTally();
       const minutes = new Set<number>();
       const onRows = (rows: RollupRow[]) => {
@@ -148,10 +147,10 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
       let result: IngestResult;
       try {
         result = await inFlight.track(
-          pushIngest(store, body, {
+          pushIngest(store, chunks, {
             encoding,
             parsers,
-            stream: (whole) => decodeBody([whole], encoding),
+            stream: (body) => decodeBody(body, encoding),
             format: request.query.format ?? 'auto',
             parser: {
               zone,
