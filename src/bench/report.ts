@@ -6,7 +6,9 @@ import type { FirstRender, PageWeight } from './cases/dashboard.js';
 import type { EdgeFormatResult } from './cases/edge-formats.js';
 import type { HttpPushResult } from './cases/http-push.js';
 import type { IngestRun, StdinRun } from './cases/ingest.js';
+import { CLICKHOUSE_WRITERS, type MonthOptions, type MonthQuery, type MonthStoreResult } from './cases/month.js';
 import type { QueryLatency } from './cases/query.js';
+import { COLO_SKEW, HOST_SKEW } from './month-traffic.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
@@ -146,6 +148,71 @@ ${rows.join('\n')}`,
     const held = scenarios.map((s) => `${s.name}, /colos lists ${n(s.storedColos)} of the ${n(s.colos)} written`);
     this.sections.push(
       `## Cardinality: ${n(scenarios[0]?.colos ?? 0)} distinct data centers\n\nEach line a new \`EdgeColoCode\`, to a real \`edgestat serve\`: pushed over HTTP (the ingest cap keeps 1,000 per zone and day and folds the rest into "(Other)"), and written straight into the store (a file from before the caps). ${held.map((h) => `${h[0].toUpperCase()}${h.slice(1)}`).join('. ')}.\n\n| data | answer | runs | p50 | p99 | size | server RSS |\n|---|---|---:|---:|---:|---:|---:|\n${rows.join('\n')}`,
+    );
+  }
+
+  /** A month of a fleet's traffic on each store: what it stores per tier, and the reads of the goal. */
+  month(options: MonthOptions, results: MonthStoreResult[], seconds: number, clickhouseMissing?: string): void {
+    const tierRows = (r: MonthStoreResult, tier: string) => {
+      const t = r.storage.tiers.find((x) => x.tier === tier);
+      return t ? n(t.rows) : 'not kept';
+    };
+    const writes = results.map(
+      (r) =>
+        `| ${r.store} | ${n(r.write.batches)} | ${n(r.write.rows)} | ${n(r.write.requests)} | ${r.write.seconds.toFixed(0)} s | ${tierRows(r, 'minute')} | ${tierRows(r, 'hour')} | ${tierRows(r, 'day')} | ${r.storage.bytes === null ? '?' : mb(r.storage.bytes)} |`,
+    );
+    const perTable = results
+      .filter((r) => r.tableBytes)
+      .map(
+        (r) =>
+          `${r.store} per table: ${Object.entries(r.tableBytes ?? {})
+            .sort()
+            .map(([t, b]) => `${t} ${mb(b)}`)
+            .join(', ')}.`,
+      );
+    const cell = (q?: MonthQuery) => (q ? `${q.p50Ms} / ${q.p99Ms} ms` : '');
+    const queryRows = results.flatMap((r) =>
+      [...new Set(r.queries.map((q) => q.name))].map((name) => {
+        const by = (mode: MonthQuery['mode']) => r.queries.find((q) => q.name === name && q.mode === mode);
+        const [ours, http, peer] = [by('in-process'), by('HTTP'), by('bare GROUP BY')];
+        const met = ours && http && ours.p50Ms <= 50 && http.p50Ms <= 100 ? 'met' : 'not met';
+        return `| ${name} | ${r.store} | ${n(ours?.rows ?? 0)} | ${cell(ours)} | ${cell(http)} | ${cell(peer)} | ${ours && peer ? ratio(ours.p50Ms, peer.p50Ms) : ''} | ${met} |`;
+      }),
+    );
+    const runs = results.flatMap((r) => r.queries.map((q) => q.runs));
+    const render = results
+      .filter((r) => r.firstRenderMs)
+      .map((r) => {
+        const sorted = [...(r.firstRenderMs ?? [])].sort((a, b) => a - b);
+        const median = sorted[Math.floor(sorted.length / 2)];
+        return `${r.store}: median **${median} ms** (${r.firstRenderMs?.join(', ')} ms; goal < 1 s: ${median < 1000 ? 'met' : 'not met'})`;
+      });
+    const live = results
+      .filter((r) => r.live)
+      .map(
+        (r) =>
+          `${r.store}: **${kB(r.live?.bytesPerMinute ?? 0)}/min** (${kB(r.live?.bytes ?? 0)} in ${r.live?.seconds} s, ${r.live?.pushes} pushes; goal ≤ 50 kB/min: ${(r.live?.bytesPerMinute ?? 0) <= 50_000 ? 'met' : 'not met'})`,
+      );
+    this.sections.push(
+      `## A month of live traffic
+
+${options.days} days ending now of one zone with ${n(options.perMinute)} requests per minute on average (a daily cycle of ±40%): 100 data centers × 50 hosts × 20 statuses, Zipf-skewed (data centers s = ${COLO_SKEW}, hosts s = ${HOST_SKEW}, 200 is 80%), counts drawn per minute so rare combinations come and go (${n((results[0]?.write.rows ?? 0) / options.days / 1440)} keys per minute on average), and five 5xx bursts of 20–90 minutes in one busy data center. ${options.agents} agents each own 5 data centers and commit one batch per ${options.batchMinutes} minutes of their traffic; the batches of a period go through the store's \`commitGroup\` (the path \`serve\` group-commits pushes through), each under its own key; ClickHouse takes ${CLICKHOUSE_WRITERS} periods at once, as that many \`serve\` processes would commit. Generated at rollup level (a month of raw lines would take hours to replay). Run with \`npm run bench -- --only month\` (\`--month-days N\` for a quick run); this one took ${(seconds / 60).toFixed(0)} minutes.${clickhouseMissing ? ` ClickHouse not measured: ${clickhouseMissing}.` : ''}
+
+| store | batches | rows written | requests | write time | minute rows | hour rows | day rows | on disk |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|
+${writes.join('\n')}
+
+${perTable.join(' ')}
+
+Reads of the dashboard over the month, p50 / p99 over ${Math.min(...runs)}–${Math.max(...runs)} runs each (a slow query gets fewer runs, at least 5): \`runQuery\` / \`runColos\` in-process, the same answer from a real \`edgestat serve\` over HTTP (to the last byte), and the bare GROUP BY of the same read on the store's minute table. Goal: ≤ 50 ms p50 in-process and ≤ 100 ms over HTTP.
+
+| read | store | rows | in-process | HTTP | bare GROUP BY | in-process ÷ bare | goal |
+|---|---|---:|---:|---:|---:|---:|---|
+${queryRows.join('\n')}
+
+Dashboard, 30 d view, first render in headless Chromium (summary, chart and table drawn): ${render.join('; ') || 'not measured (no Chromium)'}.
+
+Live 24 h view, every byte the browser received while a batch of 20 lines was pushed every 5 s: ${live.join('; ') || 'not measured (no Chromium)'}.`,
     );
   }
 

@@ -4,8 +4,11 @@
  * Options: --lines N (default 1,000,000), --stdin-repeat N (passes over the file piped into
  * `ingest -`, default 4), --huge[=GB] (stream that much instead, default 10 passes), --only
  * case,... (cloudflare, nginx, stdin, query, clickhouse, push, fleet, formats, dashboard, cardinality,
- * cli), --colos N (distinct data centers of `cardinality`, default 100,000), --fleet-seconds N
- * (load of `fleet`, default 15), --out FILE.
+ * cli, month), --colos N (distinct data centers of `cardinality`, default 100,000), --fleet-seconds N
+ * (load of `fleet`, default 15), --month-days N (days of `month`, default 30), --month-per-minute N
+ * (its mean requests per minute, default 51,000), --month-batch-minutes N (each agent's batch
+ * period, default 60), --month-runs N (timed runs per query, default 20), --month-live-seconds N
+ * (how long the live view is watched, default 60), --out FILE.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -19,6 +22,7 @@ import { firstRender, pageWeight } from './cases/dashboard.js';
 import { edgeFormats } from './cases/edge-formats.js';
 import { httpPush } from './cases/http-push.js';
 import { cloudflareVsDuckDB, nginxVsGoAccess, stdinStream, storesIngest } from './cases/ingest.js';
+import { CLICKHOUSE_WRITERS, type MonthOptions, monthOfTraffic } from './cases/month.js';
 import { httpQueryLatency, queryLatency } from './cases/query.js';
 import { BENCH_ZONE, generateLogs } from './generate.js';
 import { Report } from './report.js';
@@ -35,6 +39,7 @@ const CASES = [
   'dashboard',
   'cardinality',
   'cli',
+  'month',
 ] as const;
 const { values } = parseArgs({
   // `--huge` alone takes the default size: parseArgs wants a value for a string option.
@@ -45,6 +50,11 @@ const { values } = parseArgs({
     colos: { type: 'string', default: '100000' },
     'stdin-repeat': { type: 'string', default: '4' },
     'fleet-seconds': { type: 'string', default: '15' },
+    'month-days': { type: 'string', default: '30' },
+    'month-per-minute': { type: 'string', default: '51000' },
+    'month-batch-minutes': { type: 'string', default: '60' },
+    'month-runs': { type: 'string', default: '20' },
+    'month-live-seconds': { type: 'string', default: '60' },
     only: { type: 'string' },
     out: { type: 'string', default: join(repoRoot, 'bench', 'RESULTS.md') },
   },
@@ -175,6 +185,41 @@ try {
     if (!(Number.isSafeInteger(colos) && colos >= 1)) throw new Error('--colos N takes a whole number ≥ 1');
     log(`cardinality: ${colos.toLocaleString('en-US')} distinct data centers, pushed and stored`);
     report.cardinality(await cardinalityAttack(colos));
+  }
+  if (only.has('month')) {
+    const month: MonthOptions = {
+      days: Number(values['month-days']),
+      perMinute: Number(values['month-per-minute']),
+      agents: 20,
+      batchMinutes: Number(values['month-batch-minutes']),
+      seed: 7,
+      runs: Number(values['month-runs']),
+      queryBudgetMs: 20_000,
+      liveSeconds: Number(values['month-live-seconds']),
+    };
+    for (const key of ['days', 'perMinute', 'batchMinutes', 'runs', 'liveSeconds'] as const) {
+      if (!(Number.isSafeInteger(month[key]) && month[key] >= 1))
+        throw new Error(`--month-* options take whole numbers ≥ 1`);
+    }
+    const browser = existsSync('/usr/bin/chromium');
+    const started = Date.now();
+    // One month for both stores: the same seed and the same last minute give the same rows.
+    const end = started - (started % 60_000);
+    const duckdb = { ...month, end, inFlight: 1 };
+    const results = [await monthOfTraffic('DuckDB', `duckdb:${join(dir, 'month.duckdb')}`, duckdb, log, browser)];
+    const missing = clickhouseMissing();
+    if (!missing) {
+      const clickhouse = await startClickHouse();
+      try {
+        const url = clickhouse.storeUrl();
+        results.push(
+          await monthOfTraffic('ClickHouse', url, { ...duckdb, inFlight: CLICKHOUSE_WRITERS }, log, browser),
+        );
+      } finally {
+        await clickhouse.stop();
+      }
+    }
+    report.month(month, results, (Date.now() - started) / 1000, missing);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -62,6 +62,7 @@ export async function buildApp(options: AppOptions): Promise<EdgestatApp> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = new Metrics();
+  metrics.trackStorage(options.store);
   const store = metrics.instrument(options.store);
   const auth = new Auth(store, app.log);
   const bus = new LiveBus();

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestResult } from '../ingest/pipeline.js';
 import { VISITOR } from '../model/request-source.js';
 import type { RollupRow } from '../rollup/rollup.js';
@@ -53,6 +53,7 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly requestSeries = new RequestSeries();
+  private storage?: StorageGauges;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'edgestat_process_' });
@@ -75,6 +76,11 @@ export class Metrics {
       const [zone, colo, status, group] = key.split('\u0000');
       this.requests.inc(this.requestSeries.labels(zone, colo, status, group), count);
     }
+  }
+
+  /** Exposes what each rollup tier of `store` holds and its size as gauges, read at scrape time (see StorageGauges). */
+  trackStorage(store: Pick<Store, 'storageReport'>): void {
+    this.storage ??= new StorageGauges(this.registry, store);
   }
 
   /** Wraps a store so that batch appends and commits are timed. */
@@ -120,4 +126,56 @@ function timedBatch(batch: BatchWriter, histogram: Metrics['storeWriteSeconds'])
     commit: (record) => timed(histogram, 'commit', () => batch.commit(record)),
     abort: () => batch.abort(),
   };
+}
+
+/** How long a storage report is reused by scrapes: it counts every row of every tier, which costs time on a large store. */
+const STORAGE_REPORT_MS = 60_000;
+
+/**
+ * Rows and first row per tier (one series per tier: minute, hour, day) and bytes on disk. A
+ * scrape reads a report at most once a minute; when the store cannot answer, the last values stay.
+ */
+class StorageGauges {
+  private readAt = -Infinity;
+  private reading?: Promise<void>;
+
+  constructor(registry: Registry, store: Pick<Store, 'storageReport'>) {
+    const refresh = () => {
+      if (performance.now() - this.readAt < STORAGE_REPORT_MS) return this.reading;
+      this.readAt = performance.now();
+      this.reading = store.storageReport().then(
+        (report) => {
+          for (const t of report.tiers) {
+            rows.set({ tier: t.tier }, t.rows);
+            if (t.from !== null) first.set({ tier: t.tier }, t.from / 1000);
+          }
+          if (report.bytes !== null) bytes.set(report.bytes);
+        },
+        () => {
+          this.readAt = -Infinity; // asked again at the next scrape
+        },
+      );
+      return this.reading;
+    };
+    const rows = new Gauge({
+      name: 'edgestat_store_rows',
+      help: 'Rows each rollup tier holds (tier: minute, hour, day), read at most once a minute',
+      labelNames: ['tier'] as const,
+      registers: [registry],
+      collect: refresh,
+    });
+    const first = new Gauge({
+      name: 'edgestat_store_first_row_seconds',
+      help: "Time of each rollup tier's first row, Unix seconds (what retention left)",
+      labelNames: ['tier'] as const,
+      registers: [registry],
+      collect: refresh,
+    });
+    const bytes = new Gauge({
+      name: 'edgestat_store_bytes',
+      help: 'Bytes the store takes on disk',
+      registers: [registry],
+      collect: refresh,
+    });
+  }
 }

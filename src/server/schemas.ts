@@ -5,6 +5,7 @@ import { BUCKET_NAMES } from '../model/query.js';
 import { REQUEST_SOURCES, VISITOR } from '../model/request-source.js';
 import { ZONE_NAME_PATTERN, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { FORMAT_CHOICES } from '../parsers/registry.js';
+import { TIERS } from '../stores/plan.js';
 
 /** The schemas that validate requests and describe answers; the OpenAPI document is generated from them. */
 
@@ -160,6 +161,21 @@ export const ZonesAnswer = Type.Object({
       lastSeen: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     }),
   ),
+});
+
+export const StorageAnswer = Type.Object({
+  tiers: Type.Array(
+    Type.Object({
+      tier: Type.Enum([...TIERS]),
+      rows: Type.Integer(),
+      from: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description: 'First row, null when empty',
+      }),
+      to: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Last row, null when empty' }),
+      retentionDays: Type.Union([Type.Integer(), Type.Null()], { description: 'Days kept; null for ever' }),
+    }),
+  ),
+  bytes: Type.Union([Type.Integer(), Type.Null()], { description: 'Bytes on disk; null when unknown' }),
 });
 
 export const ZoneAnswer = Type.Object({

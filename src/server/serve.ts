@@ -1,4 +1,5 @@
 import { isLoopback, type ServeConfig } from '../config/config.js';
+import { storageAnswer, storageLine } from '../query/storage.js';
 import { openStore } from '../stores/open.js';
 import { buildApp, type EdgestatApp } from './app.js';
 
@@ -13,7 +14,8 @@ export interface RunningServer {
 export class OpenServerError extends Error {}
 
 /**
- * Opens the store, refuses to run open on a non-loopback address, and listens.
+ * Opens the store, refuses to run open on a non-loopback address, listens, and logs what the
+ * store holds per rollup tier.
  * `stop` lets in-flight batches commit, ends live views, then closes the store.
  */
 export async function startServer(config: ServeConfig): Promise<RunningServer> {
@@ -41,12 +43,18 @@ export async function startServer(config: ServeConfig): Promise<RunningServer> {
   }
   const { app, inFlight } = served;
   const url = await app.listen({ host: config.host, port: config.port });
+  // What the store holds, once it listens (a report counts rows, which takes a moment on a large store).
+  const reported = storageAnswer(store).then(
+    (storage) => app.log.info({ storage }, `storage: ${storageLine(storage)}`),
+    (err: Error) => app.log.warn({ err }, 'storage report failed'),
+  );
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       app.log.info({ inFlight: inFlight.size }, 'shutting down: finishing in-flight batches');
       await app.close();
       await inFlight.drain();
+      await reported;
       await store.close();
       app.log.info('stopped');
     })();

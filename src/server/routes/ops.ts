@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { storageAnswer } from '../../query/storage.js';
 import type { Store } from '../../stores/store.js';
 import type { Metrics } from '../metrics.js';
+import { errorAnswers, StorageAnswer } from '../schemas.js';
 
-/** Operations: health, Prometheus metrics and the OpenAPI document. */
+/** Operations: health, Prometheus metrics, the storage report and the OpenAPI document. */
 export const opsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics; metricsPublic: boolean; store: Store }> = async (
   app,
   { metrics, metricsPublic, store },
@@ -38,6 +40,20 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics; metricsPub
       reply.type(metrics.registry.contentType);
       return metrics.registry.metrics();
     },
+  );
+
+  app.get(
+    '/api/v1/storage',
+    {
+      // Rows of every zone together: for tokens that read all zones, as /metrics.
+      config: { access: { scope: 'analytics:read', allZones: true } },
+      schema: {
+        summary: 'What each rollup tier holds (rows, first and last row, retention) and the store size',
+        tags: ['ops'],
+        response: { 200: StorageAnswer, ...errorAnswers(401, 403) },
+      },
+    },
+    async () => storageAnswer(store),
   );
 
   app.get('/api/v1/openapi.json', { config: { access: { scope: 'public' } }, schema: { hide: true } }, async () =>

@@ -53,18 +53,25 @@ export class ClickHouseBatch implements BatchWriter {
       if (!claim) throw new Error(`no claim and no record for "${record.key}"`); // settled() saw a record: unreachable
       const minutes = [...this.rows.entries()];
       const hours = new Map<string, RollupRow>();
-      for (const [, r] of minutes) add(hours, r, r.minute - (r.minute % 3_600_000));
+      const days = new Map<string, RollupRow>();
+      for (const [, r] of minutes) {
+        add(hours, r, r.minute - (r.minute % 3_600_000));
+        add(days, r, r.minute - (r.minute % (DAY_S * 1000)));
+      }
       const contentHash = record.contentHash ?? '';
+      // Days before hours: the migration that fills the daily table from the hourly one skips a
+      // day that has daily rows, so a day whose hours landed always has its daily rows too.
       const plans = await remainingInserts(
         this.store.connection,
         [
           ['rollup_minute', minutes],
+          ['rollup_day', [...days.entries()]],
           ['rollup_hour', [...hours.entries()]],
         ],
         record.key,
         contentHash,
       );
-      // Checked for both tables before anything is written: a conflict writes nothing.
+      // Checked for every table before anything is written: a conflict writes nothing.
       if (plans.some((p) => p.conflict)) throw new IdempotencyConflictError(record.key);
       for (const p of plans) {
         for (const part of p.parts) {
@@ -182,20 +189,7 @@ function parts(rows: [string, RollupRow][], key: string): Part[] {
 
 /** The rows of one INSERT: the part's rows and its marker, in one block. */
 function values(part: Part, contentHash: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = part.rows.map((r) => ({
-    minute: r.minute / 1000,
-    zone: r.zone,
-    host: r.host,
-    colo: r.colo,
-    edge_status: r.edgeStatus,
-    status: r.status,
-    origin_status: r.originStatus,
-    grp: r.group,
-    source: r.source,
-    request_source: storedRequestSource(r.requestSource ?? VISITOR),
-    requests: r.requests,
-    bytes: r.bytes,
-  }));
+  const out: Record<string, unknown>[] = part.rows.map(storedRow);
   out.push({
     minute: part.day * DAY_S,
     zone: '',
@@ -210,4 +204,22 @@ function values(part: Part, contentHash: string): Record<string, unknown>[] {
     bytes: 0,
   });
   return out;
+}
+
+/** A rollup row as a rollup table stores it. */
+export function storedRow(r: RollupRow): Record<string, unknown> {
+  return {
+    minute: r.minute / 1000,
+    zone: r.zone,
+    host: r.host,
+    colo: r.colo,
+    edge_status: r.edgeStatus,
+    status: r.status,
+    origin_status: r.originStatus,
+    grp: r.group,
+    source: r.source,
+    request_source: storedRequestSource(r.requestSource ?? VISITOR),
+    requests: r.requests,
+    bytes: r.bytes,
+  };
 }

@@ -13,6 +13,7 @@ import { tempDir } from '../../testing/paths.js';
 import { freePort } from '../../testing/ports.js';
 import { IdempotencyConflictError } from '../idempotency.js';
 import { StoreUnavailableError } from '../store.js';
+import { storedRow } from './batch.js';
 import { claimPrefix, KeyBusyError } from './claim.js';
 import { ClickHouseStore, parseClickHouseUrl } from './clickhouse-store.js';
 import { MIGRATIONS } from './schema.js';
@@ -50,6 +51,34 @@ async function claimTables(store: ClickHouseStore): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/** Requests per tier's table, markers left out: every tier holds the same counts. */
+async function tierTotals(store: ClickHouseStore, zone = 'a.test'): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of ['rollup_minute', 'rollup_hour', 'rollup_day']) {
+    const [r] = await store.connection.rows<{ n: string }>(
+      `SELECT toString(sum(requests)) AS n FROM ${table} WHERE zone = '${zone}'`,
+    );
+    out[table] = Number(r.n);
+  }
+  return out;
+}
+
+/** A new database at an older schema `version`, and a client on it. */
+async function olderSchema(url: string, version: number) {
+  const options = parseClickHouseUrl(url);
+  const admin = createClient({ url: options.url });
+  await admin.command({ query: `CREATE DATABASE ${options.database}` });
+  await admin.close();
+  const client = createClient({ url: options.url, database: options.database });
+  for (const query of [
+    ...MIGRATIONS.slice(0, version).flat(),
+    'CREATE TABLE schema_version (version UInt32) ENGINE = TinyLog',
+    `INSERT INTO schema_version VALUES (${version})`,
+  ])
+    await client.command({ query });
+  return client;
+}
+
 async function total(store: ClickHouseStore, zone = 'a.test', from = NOW - 400 * DAY, to = NOW + DAY) {
   const answer = await runQuery(store, { zone, from, to, bucket: '1d', by: [] });
   return answer.rows.reduce((sum, r) => sum + r.requests, 0);
@@ -66,6 +95,7 @@ describe('parseClickHouseUrl', () => {
         password: 's@fe',
         minuteRetentionDays: 7,
         hourRetentionDays: 0,
+        dayRetentionDays: 0,
         timeoutMs: 30_000,
         claimLeaseMs: 90_000,
       },
@@ -110,43 +140,43 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
     await store.close();
   });
 
-  it('counts a batch once when its commit broke off halfway and is sent again', async () => {
+  it('counts a batch once in every tier when its commit broke off at any of its INSERTs and is sent again', async () => {
     const store = await ClickHouseStore.open(server.storeUrl());
     const batchRows = rows([
       ...times(4, { ts: NOW }),
       ...times(6, { ts: NOW - 2 * DAY }),
       ...times(1, { ts: NOW - 5 * DAY }),
     ]);
-    // ClickHouse goes away after the first of the batch's INSERTs landed.
+    // Three days in three tables: nine INSERTs, then the ingest record. ClickHouse goes away at each in turn.
     const insert = store.connection.insert.bind(store.connection);
-    let inserts = 0;
-    store.connection.insert = async (table, values) => {
-      if (inserts++ === 1) throw new StoreUnavailableError('ClickHouse went away');
-      return insert(table, values);
-    };
-    await assert.rejects(commit(store, 'retried', batchRows), StoreUnavailableError);
-    assert.equal(await store.ingestRecord('retried'), undefined);
-    const [landed] = await store.connection.rows<{ n: string }>(
-      "SELECT sum(requests) AS n FROM rollup_minute WHERE zone = 'a.test'",
-    );
-    assert.ok(Number(landed.n) > 0 && Number(landed.n) < 11, 'one day landed before the break');
-    store.connection.insert = insert;
-    assert.equal(await commit(store, 'retried', batchRows), 'committed');
-    assert.equal(await total(store), 11);
-    assert.equal(await commit(store, 'retried', batchRows), 'duplicate');
-    assert.equal(await total(store), 11);
-    // The hourly table holds the same counts: a 1h-bucket query over whole hours reads it.
-    const hourly = await runQuery(store, {
-      zone: 'a.test',
-      from: NOW - 6 * DAY - (NOW % 3_600_000),
-      to: NOW - (NOW % 3_600_000),
-      bucket: '1h',
-      by: [],
-    });
-    assert.equal(
-      hourly.rows.reduce((sum, r) => sum + r.requests, 0),
-      7,
-    );
+    for (let breakAt = 0; breakAt <= 9; breakAt++) {
+      const zone = `z${breakAt}.test`;
+      const zoned = batchRows.map((r) => ({ ...r, zone }));
+      let inserts = 0;
+      store.connection.insert = async (table, values) => {
+        if (inserts++ === breakAt) throw new StoreUnavailableError('ClickHouse went away');
+        return insert(table, values);
+      };
+      await assert.rejects(commit(store, `retried-${breakAt}`, zoned), StoreUnavailableError);
+      assert.equal(await store.ingestRecord(`retried-${breakAt}`), undefined);
+      const landed = Object.values(await tierTotals(store, zone)).reduce((a, b) => a + b);
+      // Before the record (the tenth INSERT) only part of the rows; before it, all of them.
+      assert.ok(breakAt === 9 ? landed === 33 : landed < 33, `what landed before break ${breakAt}: ${landed}`);
+      store.connection.insert = insert;
+      assert.equal(await commit(store, `retried-${breakAt}`, zoned), 'committed');
+      assert.deepEqual(await tierTotals(store, zone), { rollup_minute: 11, rollup_hour: 11, rollup_day: 11 });
+      assert.equal(await commit(store, `retried-${breakAt}`, zoned), 'duplicate');
+      assert.equal(await total(store, zone), 11);
+      assert.deepEqual(await tierTotals(store, zone), { rollup_minute: 11, rollup_hour: 11, rollup_day: 11 });
+    }
+    // Each tier answers on its own: whole hours read hourly rows, whole days daily ones.
+    const hourStart = NOW - (NOW % 3_600_000);
+    const sum = async (from: number, to: number, bucket: '1h' | '1d') =>
+      (await runQuery(store, { zone: 'z0.test', from, to, bucket, by: [] })).rows.reduce((n, r) => n + r.requests, 0);
+    assert.equal(await sum(hourStart - 6 * DAY, hourStart, '1h'), 7);
+    const dayStart = NOW - (NOW % DAY);
+    assert.equal(await sum(dayStart - 6 * DAY, dayStart, '1d'), 7);
+    assert.equal(await sum(dayStart - 2 * DAY, dayStart - DAY, '1d'), 6);
     await store.close();
   });
 
@@ -238,18 +268,8 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
 
   it('migrates a database of the first schema: old records stay duplicates, new ones keep their content hash', async () => {
     const url = server.storeUrl();
-    const options = parseClickHouseUrl(url);
-    const admin = createClient({ url: options.url });
-    await admin.command({ query: `CREATE DATABASE ${options.database}` });
-    await admin.close();
-    const client = createClient({ url: options.url, database: options.database });
-    for (const query of [
-      ...MIGRATIONS[0],
-      'CREATE TABLE schema_version (version UInt32) ENGINE = TinyLog',
-      'INSERT INTO schema_version VALUES (1)',
-      "INSERT INTO ingests VALUES ('old', 'h', 'file', 1700000000000, 4, 0)",
-    ])
-      await client.command({ query });
+    const client = await olderSchema(url, 1);
+    await client.command({ query: "INSERT INTO ingests VALUES ('old', 'h', 'file', 1700000000000, 4, 0)" });
     await client.close();
     const store = await ClickHouseStore.open(url);
     assert.equal((await store.ingestRecord('old'))?.contentHash, '');
@@ -261,12 +281,17 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
   });
 
   it('drops whole days past each table’s retention', async () => {
-    const url = `${server.storeUrl()}?minute_retention_days=30&hour_retention_days=90`;
+    const url = `${server.storeUrl()}?minute_retention_days=30&hour_retention_days=90&day_retention_days=100`;
     const store = await ClickHouseStore.open(url);
     await commit(
       store,
       'old',
-      rows([...times(2, { ts: NOW - 60 * DAY }), ...times(3, { ts: NOW - 120 * DAY }), ...times(4, { ts: NOW })]),
+      rows([
+        ...times(2, { ts: NOW - 60 * DAY }),
+        ...times(5, { ts: NOW - 95 * DAY }),
+        ...times(3, { ts: NOW - 120 * DAY }),
+        ...times(4, { ts: NOW }),
+      ]),
     );
     await store.applyRetention();
     const count = async (table: string) =>
@@ -276,6 +301,57 @@ describe('ClickHouse store', { skip: clickhouseMissing(), timeout: 120_000 }, ()
       );
     assert.equal(await count('rollup_minute'), 4);
     assert.equal(await count('rollup_hour'), 6);
+    assert.equal(await count('rollup_day'), 11);
+    const report = await store.storageReport();
+    assert.deepEqual(
+      report.tiers.map((t) => [t.tier, t.retentionDays]),
+      [
+        ['minute', 30],
+        ['hour', 90],
+        ['day', 100],
+      ],
+    );
+    await store.close();
+  });
+
+  it('fills the daily table from the hourly one as it migrates, and a batch that broke off before counts once when sent again', async () => {
+    const url = server.storeUrl();
+    // The schema before the daily table.
+    const client = await olderSchema(url, 3);
+    const base = NOW - (NOW % DAY) - 3 * DAY;
+    const batchRows = rows([
+      ...times(3, { ts: base + 5 * MINUTE_MS }),
+      ...times(2, { ts: base + 3_600_000 }),
+      ...times(4, { ts: base + 2 * DAY }),
+    ]);
+    // What the batch's commit had written before it broke off: its first day, in both tables, with markers.
+    const firstDay = base / DAY;
+    for (const [table, width] of [
+      ['rollup_minute', MINUTE_MS],
+      ['rollup_hour', 3_600_000],
+    ] as const) {
+      const values: Record<string, unknown>[] = batchRows
+        .filter((r) => r.minute < base + DAY)
+        .map((r) => storedRow({ ...r, minute: r.minute - (r.minute % width) }));
+      values.push({ minute: firstDay * 86_400, zone: '', host: `broke#${firstDay}#0`, colo: 'sha256:b', requests: 1 });
+      await client.insert({ table, values, format: 'JSONEachRow' });
+    }
+    await client.close();
+    const store = await ClickHouseStore.open(url);
+    assert.deepEqual(await tierTotals(store), { rollup_minute: 5, rollup_hour: 5, rollup_day: 5 });
+    assert.equal(await commit(store, 'broke', batchRows, 'sha256:b'), 'committed');
+    assert.deepEqual(await tierTotals(store), { rollup_minute: 9, rollup_hour: 9, rollup_day: 9 });
+    // Opened again: the migration is not run twice.
+    await (await ClickHouseStore.open(url)).close();
+    assert.deepEqual(await tierTotals(store), { rollup_minute: 9, rollup_hour: 9, rollup_day: 9 });
+    const days = await runQuery(store, { zone: 'a.test', from: base, to: base + 3 * DAY, bucket: '1d', by: [] });
+    assert.deepEqual(
+      days.rows.map((r) => [Date.parse(String(r.t)), r.requests]),
+      [
+        [base, 5],
+        [base + 2 * DAY, 4],
+      ],
+    );
     await store.close();
   });
 

@@ -2,7 +2,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { DEFAULT_PLAN, type Plan } from '../../model/plans.js';
 import type { TokenRecord } from '../../model/tokens.js';
 import { commitEach } from '../group.js';
-import { toAggregateRow } from '../plan.js';
+import { TIER_MS, type Tier, toAggregateRow } from '../plan.js';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -19,7 +19,7 @@ import { ClickHouseBatch, DAY_S } from './batch.js';
 import { dropStaleClaims } from './claim.js';
 import { ClickHouseConnection, unavailable } from './connection.js';
 import { MIGRATIONS } from './schema.js';
-import { aggregateSql, bucketTotalsSql, distinctSql, int, str } from './sql.js';
+import { aggregateSql, bucketTotalsSql, distinctSql, int, str, TABLES } from './sql.js';
 
 const RETENTION_EVERY_MS = 3_600_000;
 /** Claims left by processes that died are dropped by retention after a day (they expire after their lease anyway). */
@@ -31,16 +31,17 @@ export interface ClickHouseOptions {
   database: string;
   username?: string;
   password?: string;
-  /** Days kept per minute and per hour; 0 keeps everything. */
+  /** Days kept per minute, per hour and per day; 0 keeps everything. */
   minuteRetentionDays: number;
   hourRetentionDays: number;
+  dayRetentionDays: number;
   /** How long a request may take before the store counts ClickHouse as unavailable. */
   timeoutMs: number;
   /** After how long without renewal another process may take over a batch's commit claim (see KeyClaim). */
   claimLeaseMs: number;
 }
 
-/** Reads `clickhouse://[user[:password]@]HOST:PORT/DATABASE[?minute_retention_days=35&hour_retention_days=800&timeout_ms=30000&claim_lease_ms=90000]`. */
+/** Reads `clickhouse://[user[:password]@]HOST:PORT/DATABASE[?minute_retention_days=35&hour_retention_days=800&day_retention_days=0&timeout_ms=30000&claim_lease_ms=90000]`. */
 export function parseClickHouseUrl(text: string): ClickHouseOptions {
   const url = new URL(text);
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'edgestat';
@@ -61,6 +62,7 @@ export function parseClickHouseUrl(text: string): ClickHouseOptions {
     password: url.password ? decodeURIComponent(url.password) : undefined,
     minuteRetentionDays: number('minute_retention_days', 35),
     hourRetentionDays: number('hour_retention_days', 800),
+    dayRetentionDays: number('day_retention_days', 0),
     timeoutMs,
     // A holder renews within a third of the lease plus one request: three timeouts leave room for both.
     claimLeaseMs: number('claim_lease_ms', Math.max(60_000, 3 * timeoutMs)),
@@ -68,7 +70,7 @@ export function parseClickHouseUrl(text: string): ClickHouseOptions {
 }
 
 /**
- * The store for operators beyond one machine: per-minute and per-hour rollups in
+ * The store for operators beyond one machine: per-minute, per-hour and per-day rollups in
  * SummingMergeTree tables on ClickHouse, shared by any number of edgestat processes.
  */
 export class ClickHouseStore implements Store {
@@ -201,18 +203,18 @@ export class ClickHouseStore implements Store {
   }
 
   /**
-   * Zones with their plan, requests, first and last minute. The hourly table keeps the longer
-   * history, the minute table the exact minutes of what it still holds.
+   * Zones with their plan, requests, first and last minute. The coarser tiers keep the longer
+   * history, the finer ones the exact minutes of what they still hold.
    */
   async zones(): Promise<ZoneInfo[]> {
     const summary = (table: string) =>
       this.rows<{ zone: string; requests: string; first: string; last: string }>(
         `SELECT zone, sum(requests) AS requests, min(minute) AS first, max(minute) AS last FROM ${table} WHERE zone != '' GROUP BY zone`,
       );
-    const [minutes, hours, plans] = await Promise.all([
-      summary('rollup_minute'),
-      summary('rollup_hour'),
+    const coarsestFirst = this.tiers().reverse();
+    const [plans, ...summaries] = await Promise.all([
       this.rows<{ zone: string; plan: Plan }>('SELECT zone, plan FROM zones FINAL'),
+      ...coarsestFirst.map(([, table]) => summary(table)),
     ]);
     const zones = new Map<string, ZoneInfo>();
     const info = (zone: string) => {
@@ -220,21 +222,17 @@ export class ClickHouseStore implements Store {
       zones.set(zone, z);
       return z;
     };
-    for (const h of hours) {
-      Object.assign(info(h.zone), {
-        requests: Number(h.requests),
-        firstSeen: Number(h.first) * 1000,
-        lastSeen: Number(h.last) * 1000,
-      });
-    }
-    for (const m of minutes) {
-      const z = info(m.zone);
-      const first = Number(m.first) * 1000;
-      // The hourly first is the start of the first hour: the minute table knows the minute, unless it aged out.
-      if (z.firstSeen === null || first - (first % 3_600_000) <= z.firstSeen) z.firstSeen = first;
-      z.lastSeen = Number(m.last) * 1000;
-      z.requests = Math.max(z.requests, Number(m.requests));
-    }
+    coarsestFirst.forEach((_, i) => {
+      const coarser = i === 0 ? 1 : TIER_MS[coarsestFirst[i - 1][0]];
+      for (const row of summaries[i]) {
+        const z = info(row.zone);
+        const first = Number(row.first) * 1000;
+        // A coarser tier's first is the start of its first unit: a finer one knows better, unless it aged out.
+        if (z.firstSeen === null || first - (first % coarser) <= z.firstSeen) z.firstSeen = first;
+        z.lastSeen = Number(row.last) * 1000;
+        z.requests = Math.max(z.requests, Number(row.requests));
+      }
+    });
     for (const p of plans) info(p.zone).plan = p.plan;
     return [...zones.values()].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
   }
@@ -282,13 +280,19 @@ export class ClickHouseStore implements Store {
     return true;
   }
 
+  /** Each tier with its table and the days it keeps (0: for ever), finest first. */
+  private tiers(): [Tier, string, number][] {
+    const { minuteRetentionDays, hourRetentionDays, dayRetentionDays } = this.options;
+    return [
+      ['minute', TABLES.minute, minuteRetentionDays],
+      ['hour', TABLES.hour, hourRetentionDays],
+      ['day', TABLES.day, dayRetentionDays],
+    ];
+  }
+
   async storageReport(): Promise<StorageReport> {
-    const tiers = [
-      ['minute', 'rollup_minute', this.options.minuteRetentionDays],
-      ['hour', 'rollup_hour', this.options.hourRetentionDays],
-    ] as const;
     const report: StorageReport = { tiers: [], bytes: 0 };
-    for (const [tier, table, days] of tiers) {
+    for (const [tier, table, days] of this.tiers()) {
       // Batch markers have zone '': they are not requests.
       const [r] = await this.rows<{ rows: string; from: string | null; to: string | null }>(
         `SELECT toString(count()) AS rows, if(count() = 0, NULL, toString(toUInt64(min(minute)) * 1000)) AS from,
@@ -320,10 +324,7 @@ export class ClickHouseStore implements Store {
   async applyRetention(now = Date.now()): Promise<void> {
     this.lastRetention = now;
     const today = Math.floor(now / 1000 / DAY_S);
-    for (const [table, days] of [
-      ['rollup_minute', this.options.minuteRetentionDays],
-      ['rollup_hour', this.options.hourRetentionDays],
-    ] as const) {
+    for (const [, table, days] of this.tiers()) {
       if (days === 0) continue;
       const parts = await this.rows<{ partition: string }>(
         `SELECT DISTINCT partition FROM system.parts WHERE database = ${str(this.options.database)} AND table = ${str(table)} AND active`,

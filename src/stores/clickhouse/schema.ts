@@ -4,9 +4,9 @@
  * accept: no TTL (19.6+), no LowCardinality, time as UInt32 epoch seconds so that no server
  * time zone enters the partitioning.
  */
-const rollup = (table: string) => `
+const rollup = (table: string, withRequestSource = false) => `
   CREATE TABLE IF NOT EXISTS ${table} (
-    minute        UInt32,  -- start of the minute (or hour), UTC epoch seconds
+    minute        UInt32,  -- start of the minute (or hour, or day), UTC epoch seconds
     zone          String,  -- '' only on batch markers, never on requests
     host          String,
     colo          String,
@@ -14,12 +14,12 @@ const rollup = (table: string) => `
     status        UInt16,  -- display status
     origin_status UInt16,
     grp           String,
-    source        String,
+    source        String,${withRequestSource ? '\n    request_source String,' : ''}
     requests      UInt64,
     bytes         UInt64
   ) ENGINE = SummingMergeTree((requests, bytes))
   PARTITION BY intDiv(minute, 86400)
-  ORDER BY (zone, minute, status, colo, host, edge_status, origin_status, grp, source)`;
+  ORDER BY (zone, minute, status, colo, host, edge_status, origin_status, grp, source${withRequestSource ? ', request_source' : ''})`;
 
 export const MIGRATIONS: readonly (readonly string[])[] = [
   [
@@ -44,4 +44,18 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     (table) => `ALTER TABLE ${table} ADD COLUMN request_source String,
        MODIFY ORDER BY (zone, minute, status, colo, host, edge_status, origin_status, grp, source, request_source)`,
   ),
+  // Per UTC day, kept longest. Filled from the hourly rows of each day that has no daily rows yet,
+  // so a migration cut off halfway completes when run again; commits write days before hours, so
+  // a day being committed while another process migrates already has its daily rows and is
+  // skipped. Batch markers are copied too: a batch that broke off before the migration and is
+  // retried after it finds its hours' rows, now in the daily table, already written.
+  [
+    rollup('rollup_day', true),
+    `INSERT INTO rollup_day (minute, zone, host, colo, edge_status, status, origin_status, grp, source, request_source, requests, bytes)
+     SELECT intDiv(minute, 86400) * 86400 AS day_start, zone, host, colo, edge_status, status, origin_status, grp, source,
+       request_source, sum(requests), sum(bytes)
+     FROM rollup_hour
+     WHERE intDiv(minute, 86400) NOT IN (SELECT DISTINCT intDiv(minute, 86400) FROM rollup_day)
+     GROUP BY day_start, zone, host, colo, edge_status, status, origin_status, grp, source, request_source`,
+  ],
 ];

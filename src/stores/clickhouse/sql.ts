@@ -46,16 +46,15 @@ const dialect: Dialect = {
   ],
 };
 
-const TABLES: Record<Exclude<Tier, 'day'>, string> = { minute: 'rollup_minute', hour: 'rollup_hour' };
-/** The tiers this store keeps. */
-const STORED_TIERS: readonly Tier[] = ['minute', 'hour'];
+/** The table of each tier: this store keeps them all. */
+export const TABLES: Record<Tier, string> = { minute: 'rollup_minute', hour: 'rollup_hour', day: 'rollup_day' };
+const STORED_TIERS = Object.keys(TABLES) as Tier[];
 
 /** The rows a plan reads: per tier (see `tierReads`), as one UNION ALL of `columns`. */
 function rowsOf(plan: AggregatePlan, columns: string): string {
   return tierReads(plan, STORED_TIERS)
     .map(
-      (read) =>
-        `SELECT ${columns} FROM ${TABLES[read.tier as keyof typeof TABLES]} WHERE ${whereClauses(plan, read, dialect).join(' AND ')}`,
+      (read) => `SELECT ${columns} FROM ${TABLES[read.tier]} WHERE ${whereClauses(plan, read, dialect).join(' AND ')}`,
     )
     .join(' UNION ALL ');
 }
@@ -87,9 +86,9 @@ export function bucketTotalsSql(q: AggregateQuery): string {
 }
 
 /**
- * Distinct values by requests, as `value` and `r`. Over a range, the same split of hourly and
- * per-minute rows as the aggregation; over all time, both tables, each value with the larger of
- * its two sums (they are equal while both hold it, and the hourly one lives longer).
+ * Distinct values by requests, as `value` and `r`. Over a range, the same split of daily, hourly
+ * and per-minute rows as an aggregation into one bucket; over all time, every tier, each value
+ * with the largest of its sums (they are equal while every tier holds it, and coarser ones live longer).
  */
 export function distinctSql(q: DistinctQuery): string {
   const plan = planDistinct(q);
@@ -97,12 +96,12 @@ export function distinctSql(q: DistinctQuery): string {
   if (q.dimension !== 'zone' && q.zone === undefined) throw new Error(`distinct ${q.dimension} needs a zone`);
   const { from, to } = plan.range;
   if (q.zone !== undefined && from !== undefined && to !== undefined) {
-    const range = { ...plan, zone: q.zone, bucketSeconds: 3600, dimensions: [], range: { from, to } };
+    const range = { ...plan, zone: q.zone, bucketSeconds: 0, dimensions: [], range: { from, to } };
     return `SELECT ${plan.column} AS value, sum(requests) AS r FROM (${rowsOf(range, `minute, ${plan.column}, requests`)})
       GROUP BY value ${tail}`;
   }
   const where = ["zone != ''", ...whereClauses(plan, plan.range, dialect)].join(' AND ');
   const per = (table: string) =>
     `SELECT ${plan.column} AS value, sum(requests) AS s FROM ${table} WHERE ${where} GROUP BY value`;
-  return `SELECT value, max(s) AS r FROM (${per(TABLES.minute)} UNION ALL ${per(TABLES.hour)}) GROUP BY value ${tail}`;
+  return `SELECT value, max(s) AS r FROM (${Object.values(TABLES).map(per).join(' UNION ALL ')}) GROUP BY value ${tail}`;
 }
