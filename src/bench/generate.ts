@@ -27,7 +27,7 @@ export interface GeneratedLogs {
 }
 
 /**
- * Writes `lines` (about) requests of one day ending at `to` in the demo's traffic model (seven
+ * Writes `lines` (about) requests of `minutes` (default one day) ending at `to` in the demo's traffic model (seven
  * data centers with their own daily peaks, every error group, an origin incident in FRA that
  * turns an hour of its traffic into 52x), as Cloudflare Logpush NDJSON with the fields Logpush
  * sends (about 680 bytes a line) and, for the same requests, as nginx `combined` lines and as
@@ -38,13 +38,20 @@ export function generateLogs(
   lines: number,
   to: number = Date.now() - (Date.now() % MINUTE_MS),
   seed = 7,
+  minutes = 1440,
 ): GeneratedLogs {
-  const from = to - 1440 * MINUTE_MS;
+  const from = to - minutes * MINUTE_MS;
   const traffic: ZoneTraffic = {
     zone: BENCH_ZONE,
     host: HOST,
-    perMinute: lines / 1440,
-    incidents: [{ colo: 'FRA', from: from + 15 * 60 * MINUTE_MS, to: from + 16 * 60 * MINUTE_MS }],
+    perMinute: lines / minutes,
+    incidents: [
+      {
+        colo: 'FRA',
+        from: from + Math.floor(minutes * 0.625) * MINUTE_MS,
+        to: from + Math.floor(minutes * 0.667) * MINUTE_MS,
+      },
+    ],
   };
   const rand = random(seed);
   const outputs = [

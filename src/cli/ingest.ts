@@ -1,9 +1,11 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CardinalityGuard, DEFAULT_CARDINALITY } from '../ingest/cardinality.js';
 import type { FollowIngestOptions } from '../ingest/follow.js';
+import { warmParseWorkers } from '../ingest/parallel.js';
 import { type IngestOptions, type IngestResult, ingest, RejectRatioError } from '../ingest/pipeline.js';
 import { checkZoneName } from '../model/zone-name.js';
 import { parseFieldMap } from '../parsers/ndjson.js';
@@ -116,6 +118,8 @@ export function registerIngest(program: Command): void {
       return;
     }
     const limits = cardinalityLimits(flags);
+    // Parsing threads load their modules while the store opens.
+    if (!flags.follow && files.some(parallel)) warmParseWorkers(Math.min(availableParallelism(), MAX_WORKERS));
     const store = await storeFrom(flags);
     const cardinality = new CardinalityGuard(store, limits);
     try {
@@ -236,7 +240,7 @@ async function ingestOne(
   }
   options.onProgress = terminalProgress(isStdin ? 'stdin' : file, size);
   // Threads pay off once there is more to parse than it takes to start them.
-  if (isStdin || (size ?? 0) > PARALLEL_FROM_BYTES) options.workers = Math.min(availableParallelism(), MAX_WORKERS);
+  if (parallel(file)) options.workers = Math.min(availableParallelism(), MAX_WORKERS);
   try {
     const result = await ingestWithRetries(store, file, isStdin, options);
     clearProgress();
@@ -249,6 +253,11 @@ async function ingestOne(
     if (err instanceof RejectRatioError) return { file, result: err.result, failedRatio: err.message };
     return { file, error: `${file}: ${(err as Error).message}` };
   }
+}
+
+/** Whether an input is parsed on several threads: stdin, or a file over PARALLEL_FROM_BYTES. */
+function parallel(file: string): boolean {
+  return file === '-' || (statSync(file, { throwIfNoEntry: false })?.size ?? 0) > PARALLEL_FROM_BYTES;
 }
 
 /** Waits before each new attempt while the store is unavailable: about half a minute in all. */

@@ -1,6 +1,6 @@
 import { quoted } from '../model/quoted.js';
 import type { RejectReason } from '../model/rejection.js';
-import { emptyRequest, resetRequest } from '../model/request.js';
+import { emptyRequest, type NormalizedRequest, resetRequest } from '../model/request.js';
 import { VISITOR } from '../model/request-source.js';
 import { isZoneName, ZONE_NAME_RULE } from '../model/zone-name.js';
 import { type Parser, SKIP } from '../parsers/parser.js';
@@ -16,7 +16,22 @@ export class LineRollup implements LineHandler {
   /** The last zone found valid: lines of one zone follow each other, so the rule runs about once per zone. */
   private goodZone = '';
 
-  constructor(private readonly parser: Parser) {}
+  /** Lines as bytes, when the parser has a way to read them so (see `Parser.scan`). */
+  readonly lineAt?: LineHandler['lineAt'];
+
+  constructor(private readonly parser: Parser) {
+    if (parser.scan) this.lineAt = this.scanned;
+  }
+
+  /** A line the parser's scan accepts is counted here; any other goes to `line` as text, which says why. */
+  private scanned(bytes: Buffer, from: number, limit: number): number {
+    const request = this.request;
+    resetRequest(request);
+    const end = this.parser.scan!(bytes, from, limit, request);
+    if (end === -1 || (request.zone !== this.goodZone && !this.zoneOk(request.zone))) return -1;
+    this.accept(request);
+    return end;
+  }
 
   line(text: string, lineNo: number): void {
     const request = this.request;
@@ -31,14 +46,16 @@ export class LineRollup implements LineHandler {
         { reason: 'bad-zone', detail: `zone ${quoted(request.zone)} is not ${ZONE_NAME_RULE}` },
         text,
       );
-    } else {
-      this.tally.accepted++;
-      if (request.requestSource !== VISITOR) {
-        const setAside = this.tally.setAside;
-        setAside[request.requestSource] = (setAside[request.requestSource] ?? 0) + 1;
-      }
-      this.rollup.add(request);
+    } else this.accept(request);
+  }
+
+  private accept(request: NormalizedRequest): void {
+    this.tally.accepted++;
+    if (request.requestSource !== VISITOR) {
+      const setAside = this.tally.setAside;
+      setAside[request.requestSource] = (setAside[request.requestSource] ?? 0) + 1;
     }
+    this.rollup.add(request);
   }
 
   private zoneOk(zone: string): boolean {

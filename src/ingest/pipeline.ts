@@ -10,7 +10,8 @@ import { type DecodeStats, decode, TruncatedInputError } from '../sources/decode
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../sources/lines.js';
 import type { CommitOutcome, Store } from '../stores/store.js';
 import { CardinalityGuard, type Folded } from './cardinality.js';
-import { chooseParser } from './detect-step.js';
+import { type ChosenParser, chooseParser } from './detect-step.js';
+import { fileHead, OrderedHash, type PlainFile, plainFileOf } from './file-input.js';
 import { LineRollup } from './line-rollup.js';
 import { ParseWorkers } from './parallel.js';
 import { type RejectSample, SAMPLE_REJECTS, Tally } from './tally.js';
@@ -23,6 +24,11 @@ export type { RejectSample } from './tally.js';
 
 /** Rollup keys held in memory before they are appended to the batch: bounds memory, not lines. */
 const FLUSH_KEYS = 100_000;
+/**
+ * Rollup keys a parsing thread holds before it sends them on: fewer than FLUSH_KEYS, so that
+ * this thread writes rows to the store while the threads still parse, not all at the end.
+ */
+const THREAD_FLUSH_KEYS = 16_384;
 const PROGRESS_MS = 250;
 /** Bytes of whole lines handed to a parsing thread at a time. */
 const BLOCK_BYTES = 1024 * 1024;
@@ -138,16 +144,19 @@ export async function ingest(
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let inputError: string | undefined;
   let lastProgress = started;
+  let ordered: OrderedHash | undefined;
   const progress = (parsed: Parsed) => {
     if (!options.onProgress || performance.now() - lastProgress < PROGRESS_MS) return;
     lastProgress = performance.now();
     const { accepted, rejected } = parsed.tally;
-    options.onProgress({ lines: parsed.lines, accepted, rejected, rawBytes, elapsedMs: lastProgress - started });
+    const read = ordered?.bytes ?? rawBytes;
+    options.onProgress({ lines: parsed.lines, accepted, rejected, rawBytes: read, elapsedMs: lastProgress - started });
   };
 
   const guard = options.cardinality ?? defaultGuard(store);
   const cardinality = guard.session();
   const batch = await (options.batches ?? store).openBatch();
+  const contentHash = createHash('sha256');
   try {
     const write = async (parsed: RollupRow[]) => {
       const rows = parsed.length === 0 ? parsed : await cardinality.admit(parsed);
@@ -155,32 +164,51 @@ export async function ingest(
       options.onRows?.(rows);
       await batch.append(rows);
     };
+    const workers = options.workers ?? 1;
+    const file = workers > 1 && options.maxInputBytes === undefined ? await plainFileOf(input) : undefined;
+    let parsed: Parsed | undefined;
+    let chosen: ChosenParser | undefined;
+    if (file) {
+      // A plain file: each thread reads its own ranges, and this thread only hashes them in order.
+      const head = fileHead(file.path);
+      try {
+        chosen = await chooseParser(head, options.format, options.parser ?? {}, maxLineBytes);
+      } finally {
+        await head.return(undefined);
+      }
+      if (chosen.parser) {
+        ordered = new OrderedHash(hash);
+        parsed = await parseInThreads({ file, ordered }, { ...chosen, workers, maxLineBytes }, write, progress);
+        rawBytes = stats.bytes = file.size;
+      }
+    }
     // The key is bound to the decompressed content, not to the bytes sent: the same lines
     // compressed again (another level, another client) are the same batch. Plain input is
     // hashed once, as it comes.
-    const contentHash = createHash('sha256');
     async function* contentHashed(): AsyncGenerator<Buffer> {
       for await (const chunk of decode(hashed(), stats, options.maxInputBytes)) {
         if (stats.gzip) contentHash.update(chunk);
         yield chunk;
       }
     }
-    const plain = contentHashed();
-    const guarded = async function* () {
-      try {
-        yield* plain;
-      } catch (err) {
-        if (!(err instanceof TruncatedInputError) || options.strictInput) throw err;
-        inputError = err.message;
-      }
-    };
-    // One decision for both ways of parsing: the peeked lines are replayed to the one chosen.
-    const chosen = await chooseParser(guarded(), options.format, options.parser ?? {}, maxLineBytes);
-    const workers = options.workers ?? 1;
-    const parsed =
-      workers > 1 && chosen.parser
-        ? await parseInThreads(chosen.input, { ...chosen, workers, maxLineBytes }, write, progress)
-        : await parseHere(chosen.input, chosen.parser, maxLineBytes, write, progress);
+    if (!parsed) {
+      const plain = contentHashed();
+      const guarded = async function* () {
+        try {
+          yield* plain;
+        } catch (err) {
+          if (!(err instanceof TruncatedInputError) || options.strictInput) throw err;
+          inputError = err.message;
+        }
+      };
+      // One decision for both ways of parsing: the peeked lines are replayed to the one chosen.
+      chosen = await chooseParser(guarded(), options.format, options.parser ?? {}, maxLineBytes);
+      parsed =
+        workers > 1 && chosen.parser
+          ? await parseInThreads(chosen.input, { ...chosen, workers, maxLineBytes }, write, progress)
+          : await parseHere(chosen.input, chosen.parser, maxLineBytes, write, progress);
+    }
+    chosen = chosen!;
 
     const rawHash = `sha256:${hash.digest('hex')}`;
     const result: IngestResult = {
@@ -287,9 +315,13 @@ export async function parseHere(
   return { lines: splitter.lineNo, tally: handler.tally, notices: parser?.notices };
 }
 
-/** Parses blocks of whole lines on a pool of threads, each with a parser of the chosen format. */
+/**
+ * Parses blocks of whole lines on a pool of threads, each with a parser of the chosen format:
+ * blocks cut from the input here, or ranges of a plain file that each thread reads itself
+ * (their bytes come back to be hashed in order).
+ */
 async function parseInThreads(
-  input: AsyncIterable<Buffer>,
+  input: AsyncIterable<Buffer> | { file: PlainFile; ordered: OrderedHash },
   chosen: { format: string; parser?: Parser; midInput: ParserOptions; workers: number; maxLineBytes: number },
   write: Write,
   progress: (parsed: Parsed) => void,
@@ -302,8 +334,33 @@ async function parseInThreads(
   let writes = Promise.resolve();
   let workers: ParseWorkers | undefined;
   let seq = 0;
+  const file = 'file' in input ? input : undefined;
+  const pool = () =>
+    new ParseWorkers(
+      chosen.workers,
+      { format: chosen.format, options: chosen.midInput, maxLineBytes, flushKeys: THREAD_FLUSH_KEYS, file: file?.file },
+      (report) => {
+        blockLines[report.seq] = report.lines;
+        reports.push({ seq: report.seq, tally: report.tally });
+        total.lines += report.lines;
+        total.tally.accepted += report.tally.accepted;
+        total.tally.rejected += report.tally.rejected;
+        if (report.raw) file?.ordered.add(report.seq, report.raw);
+        const rows = report.rows;
+        if (rows) writes = writes.then(() => write(rows));
+        progress(total);
+      },
+    );
   try {
-    for await (const block of lineBlocks(input, BLOCK_BYTES, maxLineBytes)) {
+    if (file) {
+      const { size } = file.file;
+      workers = pool();
+      for (let start = 0; start < size; start += BLOCK_BYTES) {
+        await workers.submitRange(seq++, start, Math.min(size, start + BLOCK_BYTES), file.ordered.free.pop());
+        await writes;
+      }
+    }
+    for await (const block of file ? [] : lineBlocks(input as AsyncIterable<Buffer>, BLOCK_BYTES, maxLineBytes)) {
       const mySeq = seq++;
       if (block.kind === 'overlong') {
         blockLines[mySeq] = 1;
@@ -313,20 +370,7 @@ async function parseInThreads(
         continue;
       }
       // Started with the first block of lines, so that an input of overlong lines alone starts none.
-      workers ??= new ParseWorkers(
-        chosen.workers,
-        { format: chosen.format, options: chosen.midInput, maxLineBytes, flushKeys: FLUSH_KEYS },
-        (report) => {
-          blockLines[report.seq] = report.lines;
-          reports.push({ seq: report.seq, tally: report.tally });
-          total.lines += report.lines;
-          total.tally.accepted += report.tally.accepted;
-          total.tally.rejected += report.tally.rejected;
-          const rows = report.rows;
-          if (rows) writes = writes.then(() => write(rows));
-          progress(total);
-        },
-      );
+      workers ??= pool();
       await workers.submit(mySeq, block.bytes);
       await writes;
     }

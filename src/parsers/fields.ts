@@ -37,10 +37,14 @@ const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(\.\d{1,9})?Z$/;
 let utcMinutePrefix = '';
 let utcMinuteMs = Number.NaN;
 
-/** Date.parse, remembering the minute of a plain UTC time for the lines that follow. */
+/**
+ * Date.parse, remembering the minute of a plain UTC time it read for the lines that follow. Not
+ * of hour 24, which Date.parse takes only as 24:00:00: every time of a remembered minute reads
+ * as Date.parse reads it, whichever line came first.
+ */
 function parseDate(value: string): number {
   const ms = Date.parse(value);
-  if (RFC3339_UTC.test(value)) {
+  if (Number.isFinite(ms) && RFC3339_UTC.test(value) && value.slice(11, 13) < '24') {
     const minute = Date.parse(`${value.slice(0, 17)}00Z`);
     if (Number.isFinite(minute)) {
       utcMinutePrefix = value.slice(0, 17);

@@ -31,6 +31,13 @@ export interface Parser {
    */
   readonly notices?: readonly string[];
   parse(line: string, out: NormalizedRequest): Rejection | Skip | null;
+  /**
+   * An optional fast way for lines of valid UTF-8 as bytes: fills `out` (already reset) from the
+   * line that starts at `from` and returns the index of its end (its newline, or `limit`) when
+   * `parse` would accept it with the same request; -1 when not, and the line goes to `parse` as
+   * text, so that every rejection and every skipped line is `parse`'s own.
+   */
+  scan?(bytes: Buffer, from: number, limit: number, out: NormalizedRequest): number;
 }
 
 export type ParserFactory<O extends CommonParserOptions = CommonParserOptions> = (options: O) => Parser;

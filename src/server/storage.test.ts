@@ -97,8 +97,8 @@ for (const kind of ['duckdb', 'clickhouse'] as const) {
         url = `${clickhouse.storeUrl()}?minute_retention_days=400&hour_retention_days=800`;
         retention = { minute: 400, hour: 800, day: null };
       } else {
-        url = `duckdb:${join(tempDir(), 'storage.duckdb')}`;
-        retention = { minute: null, hour: null, day: null };
+        url = `duckdb:${join(tempDir(), 'storage.duckdb')}?minute_retention_days=400`;
+        retention = { minute: 400, hour: 800, day: null };
       }
       const store = await openStore(url);
       await fill(store);

@@ -24,7 +24,17 @@ export async function fileKey(path: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** Reads a file in large chunks: fewer, bigger chunks keep the per-chunk work of the splitter small. */
+/** A file's bytes in large chunks; its path lets a parallel ingest read ranges of it on each thread instead. */
+export class FileChunks implements AsyncIterable<Uint8Array> {
+  constructor(readonly path: string) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    // Fewer, bigger chunks keep the per-chunk work of the splitter small.
+    return createReadStream(this.path, { highWaterMark: 256 * 1024 })[Symbol.asyncIterator]();
+  }
+}
+
+/** Reads a file in large chunks. */
 export function readFileChunks(path: string): AsyncIterable<Uint8Array> {
-  return createReadStream(path, { highWaterMark: 256 * 1024 });
+  return new FileChunks(path);
 }

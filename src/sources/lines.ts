@@ -7,6 +7,12 @@ export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
 export interface LineHandler {
   line(text: string, lineNo: number): void;
   bad(lineNo: number, reason: RejectReason, detail: string, text: string): void;
+  /**
+   * Optional: takes the line that starts at `from` in `bytes` (valid UTF-8, no NUL) without
+   * decoding it, and returns the index of its end (its newline, or `limit`); or -1 to have it
+   * handed to `line` as text like any other.
+   */
+  lineAt?(bytes: Buffer, from: number, limit: number, lineNo: number): number;
 }
 
 // C0 controls other than tab, LF and CR never appear in a text log line.
@@ -89,18 +95,39 @@ export class LineSplitter {
       this.slowBlock(bytes);
       return;
     }
-    if (isAscii(bytes)) text = bytes.toString('latin1');
-    else if (isUtf8(bytes)) text = bytes.toString('utf8');
-    else {
+    const ascii = isAscii(bytes);
+    if (!ascii && !isUtf8(bytes)) {
       this.slowBlock(bytes);
       return;
     }
+    // No line of a piece this size can be over the limit: the handler may take the bytes as they are.
+    if (this.handler.lineAt && bytes.length <= this.maxLineBytes) {
+      this.bytesPiece(bytes, this.handler.lineAt.bind(this.handler));
+      return;
+    }
+    text = bytes.toString(ascii ? 'latin1' : 'utf8');
     let from = 0;
     for (;;) {
       const nl = text.indexOf('\n', from);
       this.textLine(nl === -1 ? text.slice(from) : text.slice(from, nl));
       if (nl === -1) return;
       from = nl + 1;
+    }
+  }
+
+  /** The lines of a valid piece to the handler's `lineAt`, and as text those it does not take. */
+  private bytesPiece(bytes: Buffer, lineAt: NonNullable<LineHandler['lineAt']>): void {
+    const limit = bytes.length;
+    let from = 0;
+    for (;;) {
+      let end = lineAt(bytes, from, limit, this.lineNo + 1);
+      if (end === -1) {
+        end = bytes.indexOf(NEWLINE, from);
+        if (end === -1) end = limit;
+        this.textLine(bytes.toString('utf8', from, end));
+      } else this.lineNo++;
+      if (end >= limit) return;
+      from = end + 1;
     }
   }
 
