@@ -11,7 +11,6 @@ import { CardinalityGuard } from './cardinality.js';
 import { type IngestResult, ingest } from './pipeline.js';
 import { type PushJob, type PushParsed, parsePush } from './push-parse.js';
 import { PushParsers } from './push-pool.js';
-import { decodeRows, encodeRows } from './push-rows.js';
 
 const MAX_LINE = 64 * 1024;
 
@@ -167,40 +166,6 @@ describe('parsing a pushed body whole (parsing thread)', () => {
       // The streaming ingest refuses each of them: its error is the push's answer.
       await assert.rejects(streamed(j), name);
     }
-  });
-
-  it('carries rows between threads as columns without changing one', () => {
-    const rows: RollupRow[] = [
-      {
-        minute: Date.UTC(2026, 10, 24, 10, 0),
-        zone: 'a.example',
-        host: 'www.a.example',
-        colo: 'FRA',
-        edgeStatus: 522,
-        status: 522,
-        originStatus: 0,
-        group: '52x',
-        source: 'edge',
-        requestSource: 'eyeball',
-        requests: 3,
-        bytes: 2 ** 40 + 1,
-      },
-      {
-        minute: Date.UTC(2026, 10, 24, 10, 1),
-        zone: 'a.example',
-        host: 'é "quoted"\u0000',
-        colo: 'FRA',
-        edgeStatus: 200,
-        status: 200,
-        originStatus: 200,
-        group: 'success',
-        source: 'origin',
-        requests: 1,
-        bytes: 0,
-      },
-    ];
-    assert.deepEqual(decodeRows(structuredClone(encodeRows(rows))), rows);
-    assert.deepEqual(decodeRows(encodeRows([])), []);
   });
 
   it('runs on persistent threads: the same answer as on this thread, bodies given back intact, jobs of closed threads fail, later ones start new threads', async () => {

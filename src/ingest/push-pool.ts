@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import { fromColumns, type RowColumns } from '../rollup/row-columns.js';
 import type { PushJob, PushParsed } from './push-parse.js';
-import { decodeRows, type RowColumns } from './push-rows.js';
 
 /** A parsing thread's answer to one job: the batch parsed (rows as columns), or its body given back. */
 export type PushReply =
@@ -65,7 +65,7 @@ export class PushParsers {
       if (!job) return;
       this.pending.delete(reply.id);
       this.load[index]--;
-      job.resolve('body' in reply ? reply.body : { ...reply.counts, rows: decodeRows(reply.columns) });
+      job.resolve('body' in reply ? reply.body : { ...reply.counts, rows: fromColumns(reply.columns) });
     });
     const lost = (err: Error) => {
       if (this.workers[index] !== worker) return;

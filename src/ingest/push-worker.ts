@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
+import { columnBuffers, toColumns } from '../rollup/row-columns.js';
 import { type PushJob, parsePush } from './push-parse.js';
 import type { PushReply } from './push-pool.js';
-import { encodeRows, rowBuffers } from './push-rows.js';
 
 // One parsing thread of the push pool: a pushed body in, its rollup rows and counts out (or the body back).
 const port = parentPort!;
@@ -20,7 +20,7 @@ port.on('message', async ({ id, job }: { id: number; job: PushJob }) => {
     return;
   }
   const { rows, ...counts } = parsed;
-  const columns = encodeRows(rows);
+  const columns = toColumns(rows);
   const reply: PushReply = { id, counts, columns };
-  port.postMessage(reply, rowBuffers(columns));
+  port.postMessage(reply, columnBuffers(columns));
 });
