@@ -97,7 +97,7 @@ for (const kind of ['duckdb', 'clickhouse'] as const) {
         url = `${clickhouse.storeUrl()}?minute_retention_days=400&hour_retention_days=800`;
         retention = { minute: 400, hour: 800, day: null };
       } else {
-        url = `duckdb:${join(tempDir(), 'storage.duckdb')}?minute_retention_days=400`;
+        url = `duckdb:${join(tempDir(), 'storage.duckdb')}?minute_retention_days=400&hour_retention_days=800`;
         retention = { minute: 400, hour: 800, day: null };
       }
       const store = await openStore(url);

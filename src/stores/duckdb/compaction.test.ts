@@ -14,7 +14,7 @@ import { TIER_MS, TIERS, type Tier } from '../plan.js';
 import type { AggregateRow, Store } from '../store.js';
 import { compact, retried } from './compaction.js';
 import { DuckDBStore } from './duckdb-store.js';
-import { DEFAULT_RETENTION, retentionFrom } from './retention.js';
+import { applyRetention, DEFAULT_RETENTION, retentionFrom } from './retention.js';
 import { MIGRATIONS } from './schema.js';
 
 const ZONE = 'compact.example';
@@ -395,6 +395,24 @@ describe('DuckDB tiers and compaction', { timeout: 240_000 }, () => {
       assert.equal(await store.applyRetention(end + HOUR), 0, 'nothing more to drop');
     } finally {
       await store.close();
+    }
+  });
+
+  it('stops retention when its time is spent and continues where it stopped', async () => {
+    const path = file();
+    const store = await DuckDBStore.open(path, { compactEveryMs: 0 });
+    const batches = pushedBatches(ZONE, T0, 3 * 24, 10, 100, 22);
+    await commitAll(store, batches, 'budget');
+    await store.close();
+    const instance = await DuckDBInstance.create(path);
+    try {
+      const retention = { minute: 1, hour: 0, day: 0 };
+      const now = T0 + 3 * DAY;
+      assert.deepEqual(await applyRetention(instance, retention, { now, budgetMs: 0 }), { rows: 0, done: false });
+      const rows = batches.flat().filter((r) => r.minute < T0 + 2 * DAY).length;
+      assert.deepEqual(await applyRetention(instance, retention, { now }), { rows, done: true });
+    } finally {
+      instance.closeSync();
     }
   });
 

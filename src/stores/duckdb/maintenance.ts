@@ -4,7 +4,7 @@ import { applyRetention, type Retention } from './retention.js';
 
 /** Retention runs this often (and first at the first pass after the store opens). */
 const RETENTION_EVERY_MS = 3_600_000;
-/** One pass's time for compaction: past it, the next pass comes after BACKLOG_PAUSE_MS instead of the usual wait. */
+/** One pass's time for retention, then for compaction: work left past it continues after BACKLOG_PAUSE_MS instead of the usual wait. */
 const PASS_BUDGET_MS = 1_000;
 const BACKLOG_PAUSE_MS = 1_000;
 
@@ -35,8 +35,8 @@ export class Maintenance {
   }
 
   /** Applies retention now (as if at `now`), after the job under way; resolves to the rows dropped. */
-  retain(now = Date.now()): Promise<number> {
-    return this.serially(() => applyRetention(this.instance, this.retention, now));
+  async retain(now = Date.now()): Promise<number> {
+    return (await this.serially(() => applyRetention(this.instance, this.retention, { now }))).rows;
   }
 
   /** Stops the passes and waits for the job under way (a slice's transaction at most). */
@@ -65,10 +65,12 @@ export class Maintenance {
     try {
       await this.serially(async () => {
         if (Date.now() - this.lastRetention >= RETENTION_EVERY_MS) {
-          this.lastRetention = Date.now();
-          await applyRetention(this.instance, this.retention);
+          const run = await applyRetention(this.instance, this.retention, { budgetMs: PASS_BUDGET_MS });
+          // Years of old rows (a first run on a big file) are dropped over several passes, compaction between them.
+          if (run.done) this.lastRetention = Date.now();
+          else backlog = true;
         }
-        backlog = (await compact(this.instance, { budgetMs: PASS_BUDGET_MS })).left > 0;
+        backlog = (await compact(this.instance, { budgetMs: PASS_BUDGET_MS })).left > 0 || backlog;
       });
     } catch (err) {
       process.emitWarning(`edgestat: DuckDB compaction or retention failed, retried later: ${(err as Error).message}`);

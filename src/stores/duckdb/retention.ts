@@ -42,19 +42,26 @@ export function retentionFrom(options: URLSearchParams): Retention {
   return retention;
 }
 
+/** What one retention run did: rows dropped, and whether every tier is within its retention now. */
+export interface RetentionRun {
+  rows: number;
+  done: boolean;
+}
+
 /**
  * Drops each tier's rows from days older than its retention (the day `now` falls in and the
  * `days` before it are kept), oldest first, one slice per statement so no delete holds many
- * rows at once. Returns the rows dropped.
+ * rows at once, until done or `budgetMs` is spent (a delete under way finishes).
  */
 export async function applyRetention(
   instance: DuckDBInstance,
   retention: Retention,
-  now = Date.now(),
-): Promise<number> {
+  { now = Date.now(), budgetMs = Number.POSITIVE_INFINITY } = {},
+): Promise<RetentionRun> {
   const connection = await instance.connect();
+  const started = performance.now();
   const today = Math.floor(now / TIER_MS.day) * TIER_MS.day;
-  let dropped = 0;
+  const run: RetentionRun = { rows: 0, done: false };
   try {
     for (const tier of TIERS) {
       if (retention[tier] === 0) continue;
@@ -63,12 +70,14 @@ export async function applyRetention(
       for (;;) {
         const [[oldest]] = (await connection.runAndReadAll(`SELECT min(minute_ms) FROM ${table}`)).getRowsJS();
         if (oldest === null || Number(oldest) >= cutoff) break;
+        if (performance.now() - started > budgetMs) return run;
         const end = Math.min(cutoff, Math.floor(Number(oldest) / SLICE_MS[tier]) * SLICE_MS[tier] + SLICE_MS[tier]);
         const result = await retried(() => connection.run(`DELETE FROM ${table} WHERE minute_ms < $1`, [BigInt(end)]));
-        dropped += result.rowsChanged;
+        run.rows += result.rowsChanged;
       }
     }
-    return dropped;
+    run.done = true;
+    return run;
   } finally {
     connection.closeSync();
   }
