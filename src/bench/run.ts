@@ -11,6 +11,7 @@
  * (how long the live view is watched, default 60), --out FILE.
  */
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { clickhouseMissing, startClickHouse } from '../testing/clickhouse.js';
@@ -159,11 +160,13 @@ try {
       const clickhouse = await startClickHouse();
       try {
         runs.push(await httpPush({ ...fleet, store: clickhouse.storeUrl() }));
+        runs.push(await httpPush({ ...fleet, rate: 500, store: clickhouse.storeUrl() }));
       } finally {
         await clickhouse.stop();
       }
     }
-    report.fleet(runs);
+    // Latency depends on what else the machine runs (CPU per batch does not): the load is written down with it.
+    report.fleet(runs, { load: loadavg()[0], cores: availableParallelism() });
   }
   if (only.has('formats')) {
     log('formats: parse and single-thread ingest per edge format');

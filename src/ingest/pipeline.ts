@@ -267,7 +267,11 @@ function defaultGuard(store: Store): CardinalityGuard {
 }
 
 /** Lines of zones the zone cap refused count as rejected, with a sample per refused zone. */
-function refuseZones(result: IngestResult, refused: { requests: number; examples: string[] }, cap: number): void {
+export function refuseZones(
+  result: IngestResult,
+  refused: { requests: number; examples: string[] },
+  cap: number,
+): void {
   if (refused.requests === 0) return;
   result.accepted -= refused.requests;
   result.rejected += refused.requests;
@@ -292,7 +296,7 @@ const NO_LINES: Parser = {
 };
 
 /** Parses on this thread: the way for small inputs (HTTP batches). */
-async function parseHere(
+export async function parseHere(
   input: AsyncIterable<Buffer>,
   parser: Parser | undefined,
   maxLineBytes: number,

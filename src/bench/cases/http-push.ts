@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -56,6 +56,8 @@ export interface HttpPushResult {
   /** Lines committed per second, counted by the store after the run. */
   linesPerSecond: number;
   latencyMs: { p50: number; p99: number };
+  /** CPU time of the server per batch committed: all its threads, and its main thread alone (Linux). */
+  cpuMsPerBatch?: { all: number; main: number };
 }
 
 const STATUSES = [200, 200, 200, 200, 200, 200, 304, 404, 403, 500, 502, 503, 522];
@@ -82,6 +84,20 @@ function logpushBatch(lines: number): Buffer {
     );
   }
   return gzipSync(`${out.join('\n')}\n`);
+}
+
+/** CPU milliseconds a process has used, all threads and its main thread, from /proc; undefined elsewhere. */
+function cpuMs(pid: number | undefined): { all: number; main: number } | undefined {
+  // Fields 14 and 15 of stat (user and system time) in clock ticks of 10 ms, after the command name.
+  const ticks = (path: string) => {
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  try {
+    return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resolves once a spawned `edgestat serve` answers /healthz; fails if it exits first. */
@@ -139,10 +155,11 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
   const durationSeconds = options.durationSeconds ?? 15;
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
   const dir = tempDir('edgestat-bench-push-');
-  const { base, stop } = await startServe(options.store ?? join(dir, 'push.duckdb'));
+  const { base, stop, child } = await startServe(options.store ?? join(dir, 'push.duckdb'));
   try {
     const body = logpushBatch(batchLines);
     let sequence = 0;
+    const cpuBefore = cpuMs(child.pid);
     const result = await autocannon({
       url: base,
       connections: senders,
@@ -161,10 +178,13 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
         },
       ],
     });
+    const cpuAfter = cpuMs(child.pid);
     const summary = await fetch(
       `${base}/api/v1/zones/shop.example/summary?from=2026-11-24T10:00:00Z&to=2026-11-24T10:01:00Z`,
     );
     const stored = (await summary.json()).requests as number;
+    // Per batch the store holds: batches still waiting when the load stopped cost CPU too, answered or not.
+    const perBatch = (ms: number) => Math.round((100 * ms * batchLines) / Math.max(batchLines, stored)) / 100;
     return {
       name: 'http-push',
       store: options.store?.includes('://') ? 'clickhouse' : 'duckdb',
@@ -177,6 +197,10 @@ export async function httpPush(options: HttpPushOptions = {}): Promise<HttpPushR
       failed: result.non2xx + result.errors,
       linesPerSecond: Math.round(stored / result.duration),
       latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+      cpuMsPerBatch:
+        cpuBefore && cpuAfter
+          ? { all: perBatch(cpuAfter.all - cpuBefore.all), main: perBatch(cpuAfter.main - cpuBefore.main) }
+          : undefined,
     };
   } finally {
     await stop();

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
@@ -8,11 +9,12 @@ import {
   IdempotencyConflictError,
   type IngestResult,
   InputLimitError,
-  ingest,
   TruncatedInputError,
   UndetectedFormatError,
   UnknownFormatError,
 } from '../../ingest/pipeline.js';
+import { pushIngest } from '../../ingest/push-ingest.js';
+import { PushParsers } from '../../ingest/push-pool.js';
 import { parseFieldMap } from '../../parsers/ndjson.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import type { Store } from '../../stores/store.js';
@@ -70,6 +72,14 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
   const cardinality = new CardinalityGuard(store, limits);
   // Parsing runs per request; commits of many requests share one store transaction.
   const committer = new GroupCommitter(store, limits);
+  // Small bodies are decoded and parsed on these threads, one per core but the main thread's
+  // (more than limits.concurrentIngests would never all be busy): the main thread stays free to answer.
+  const parsers = new PushParsers(Math.max(1, Math.min(limits.concurrentIngests, availableParallelism() - 1)));
+  // Batches still running when the server closes finish on their threads first.
+  app.addHook('onClose', async () => {
+    await inFlight.drain();
+    await parsers.close();
+  });
   // The handler reads bodies itself, whatever their type, before they take an ingest slot.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -124,7 +134,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           limits.retryAfterSeconds,
         );
       }
-      const input = decodeBody(chunks, encoding);
       const tally = new RequestTally();
       const minutes = new Set<number>();
       const onRows = (rows: RollupRow[]) => {
@@ -138,7 +147,10 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
       let result: IngestResult;
       try {
         result = await inFlight.track(
-          ingest(store, input, {
+          pushIngest(store, chunks, {
+            encoding,
+            parsers,
+            stream: (body) => decodeBody(body, encoding),
             format: request.query.format ?? 'auto',
             parser: {
               zone,
@@ -150,7 +162,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             maxLineBytes: limits.lineBytes,
             maxInputBytes,
             strictInput: true,
-            workers: 1,
             cardinality,
             batches: committer,
             onRows,
