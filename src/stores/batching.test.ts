@@ -10,6 +10,7 @@ import { runQuery } from '../query/run.js';
 import { Rollup } from '../rollup/rollup.js';
 import { clickhouseMissing, startClickHouse, type TestClickHouse } from '../testing/clickhouse.js';
 import { tempDir } from '../testing/paths.js';
+import { distinctKeys } from '../testing/rows.js';
 import { ClickHouseStore } from './clickhouse/clickhouse-store.js';
 import { DuckDBStore } from './duckdb/duckdb-store.js';
 import type { Store } from './store.js';
@@ -114,7 +115,19 @@ async function compareAll(whole: Store, parts: Store): Promise<number> {
   return compared;
 }
 
-function batchingSuite(name: string, batches: number, open: () => Promise<[Store, Store]>, skip?: string) {
+/** What a store does after its commits: merge its rows (compaction) and drop old ones (retention, as if at `now`). */
+interface Upkeep {
+  compact(store: Store): Promise<void>;
+  retain(store: Store, now: number): Promise<void>;
+}
+
+function batchingSuite(
+  name: string,
+  batches: number,
+  open: () => Promise<[Store, Store]>,
+  options: { skip?: string; upkeep?: Upkeep } = {},
+) {
+  const { skip, upkeep } = options;
   describe(`answers do not depend on batching: ${name}`, { skip, timeout: 300_000 }, () => {
     const requests = traffic(20_000);
     let whole: Store;
@@ -128,33 +141,75 @@ function batchingSuite(name: string, batches: number, open: () => Promise<[Store
       await whole?.close();
       await parts?.close();
     });
-
-    it(`answers the same for the data committed as 1 batch and as ${batches}, every bucket, group-by and filter`, async () => {
-      const compared = await compareAll(whole, parts);
-      assert.equal(compared, BUCKETS.length * BY.length * FILTERS.length);
-      // And the answers hold the data: all visitor requests of the two days.
-      const total = await runQuery(whole, {
+    const visitors = requests.filter((r) => r.requestSource === 'eyeball').length;
+    /** All visitor requests of the two days, in 1-day buckets. */
+    const dailyTotal = async (store: Store) => {
+      const query: StatusQuery = {
         zone: ZONE,
         from: T0,
         to: T0 + 2 * DAY,
         bucket: '1d',
         by: [],
         requestSources: ['eyeball'],
-      });
-      const visitors = requests.filter((r) => r.requestSource === 'eyeball').length;
-      assert.equal(
-        total.rows.reduce((n, r) => n + r.requests, 0),
-        visitors,
-      );
+      };
+      return (await runQuery(store, query)).rows.reduce((n, r) => n + r.requests, 0);
+    };
+
+    it(`answers the same for the data committed as 1 batch and as ${batches}, every bucket, group-by and filter`, async () => {
+      const compared = await compareAll(whole, parts);
+      assert.equal(compared, BUCKETS.length * BY.length * FILTERS.length);
+      // And the answers hold the data: all visitor requests of the two days.
+      assert.equal(await dailyTotal(whole), visitors);
+    });
+
+    if (!upkeep) return;
+    it('answers the same after compaction, which leaves one row per key per tier unit', async () => {
+      await upkeep.compact(whole);
+      await upkeep.compact(parts);
+      await compareAll(whole, parts);
+      assert.equal(await dailyTotal(parts), visitors);
+      const rollup = new Rollup();
+      for (const request of requests) rollup.add(request);
+      const rows = rollup.drain();
+      for (const store of [whole, parts]) {
+        const report = await store.storageReport();
+        assert.deepEqual(
+          report.tiers.map((t) => [t.tier, t.rows]),
+          report.tiers.map((t) => [t.tier, distinctKeys(rows, t.tier)]),
+        );
+      }
+    });
+
+    it('answers the same after retention dropped the first day of minutes and hours; days keep every request', async () => {
+      await upkeep.retain(whole, T0 + 2 * DAY + 3_600_000);
+      await upkeep.retain(parts, T0 + 2 * DAY + 3_600_000);
+      await compareAll(whole, parts);
+      assert.equal(await dailyTotal(parts), visitors);
+      const report = await parts.storageReport();
+      const from = Object.fromEntries(report.tiers.map((t) => [t.tier, t.from ?? 0]));
+      assert.ok(from.minute >= T0 + DAY && from.hour >= T0 + DAY, 'minutes and hours of the first day dropped');
+      assert.equal(from.day, T0);
     });
   });
 }
 
 const dir = tempDir('edgestat-batching-');
-batchingSuite('DuckDB', 1000, async () => [
-  await DuckDBStore.open(join(dir, 'whole.duckdb')),
-  await DuckDBStore.open(join(dir, 'parts.duckdb')),
-]);
+// Retention of one day for minutes and hours; compaction only when the test asks.
+const duckdbOptions = { compactEveryMs: 0, retention: { minute: 1, hour: 1, day: 0 } };
+batchingSuite(
+  'DuckDB',
+  1000,
+  async () => [
+    await DuckDBStore.open(join(dir, 'whole.duckdb'), duckdbOptions),
+    await DuckDBStore.open(join(dir, 'parts.duckdb'), duckdbOptions),
+  ],
+  {
+    upkeep: {
+      compact: async (store) => void (await (store as DuckDBStore).compact()),
+      retain: async (store, now) => void (await (store as DuckDBStore).applyRetention(now)),
+    },
+  },
+);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 let clickhouse: TestClickHouse | undefined;
@@ -165,6 +220,6 @@ batchingSuite(
     clickhouse = await startClickHouse();
     return [await ClickHouseStore.open(clickhouse.storeUrl()), await ClickHouseStore.open(clickhouse.storeUrl())];
   },
-  clickhouseMissing(),
+  { skip: clickhouseMissing() },
 );
 after(() => clickhouse?.stop());

@@ -1,11 +1,10 @@
 import { statSync } from 'node:fs';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { DEFAULT_PLAN, type Plan } from '../../model/plans.js';
-import { VISITOR } from '../../model/request-source.js';
 import type { TokenRecord } from '../../model/tokens.js';
 import type { RollupRow } from '../../rollup/rollup.js';
 import { judgeExisting } from '../idempotency.js';
-import { toAggregateRow } from '../plan.js';
+import { TIER_MS, TIERS, toAggregateRow } from '../plan.js';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -18,24 +17,39 @@ import type {
   IngestRecord,
   StorageReport,
   Store,
+  TierReport,
   ZoneInfo,
 } from '../store.js';
+import type { CompactionPass } from './compaction.js';
 import { guarded, storeFault } from './faults.js';
+import { Maintenance } from './maintenance.js';
 import { checkReadable, openError, ownerOnlyFiles } from './open-check.js';
+import { DEFAULT_RETENTION, type Retention } from './retention.js';
 import { MIGRATIONS } from './schema.js';
-import { aggregateSql, bucketTotalsSql, distinctSql } from './sql.js';
+import { aggregateSql, bucketTotalsSql, distinctSql, ZONE_SPANS_SQL, zoneTotalsSql } from './sql.js';
+import { appendRollupRows, TIER_SUMS_CAP, TIER_TABLES, TierSums } from './tiers.js';
+
+/** How a DuckDB store keeps its tiers. */
+export interface DuckDBOptions {
+  /** Days each tier keeps (0: for ever); DEFAULT_RETENTION when not given. */
+  retention?: Retention;
+  /** Wait between background compaction passes, ms (default 10 s); 0 runs none (tests call `compact`). */
+  compactEveryMs?: number;
+}
 
 /** The embedded store: one DuckDB file, opened by one process at a time. */
 export class DuckDBStore implements Store {
   readonly kind = 'duckdb' as const;
+  private maintenance: Maintenance | undefined;
 
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly reader: DuckDBConnection,
+    private readonly retention: Retention,
   ) {}
 
-  static async open(path: string): Promise<DuckDBStore> {
+  static async open(path: string, options: DuckDBOptions = {}): Promise<DuckDBStore> {
     ownerOnlyFiles();
     let instance: DuckDBInstance;
     try {
@@ -51,8 +65,9 @@ export class DuckDBStore implements Store {
       instance.closeSync();
       throw err;
     }
-    const store = new DuckDBStore(path, instance, reader);
+    const store = new DuckDBStore(path, instance, reader, options.retention ?? DEFAULT_RETENTION);
     await store.migrate();
+    store.maintenance = new Maintenance(instance, store.retention, options.compactEveryMs ?? COMPACT_EVERY_MS);
     return store;
   }
 
@@ -77,7 +92,7 @@ export class DuckDBStore implements Store {
     return guarded(this.path, async () => {
       const connection = await this.instance.connect();
       await connection.run('BEGIN TRANSACTION');
-      return new DuckDBBatch(this, connection, await connection.createAppender('rollup_minute'));
+      return new DuckDBBatch(this, connection, await connection.createAppender(TIER_TABLES.minute));
     });
   }
 
@@ -115,7 +130,8 @@ export class DuckDBStore implements Store {
       }
       const outcomes: GroupOutcome[] = [];
       const fresh: DuckDBValue[][] = [];
-      const appender = await connection.createAppender('rollup_minute');
+      // Batches of a group often share keys (agents of one zone, the same minutes): summed once here.
+      const sums = new TierSums(TIERS);
       const at = Date.now();
       for (const { rows, record } of batches) {
         const existing = known.get(record.key);
@@ -127,14 +143,15 @@ export class DuckDBStore implements Store {
           }
           continue;
         }
-        appendRollupRows(appender, rows);
+        sums.add(rows);
+        if (sums.size > TIER_SUMS_CAP) await sums.write(connection);
         const contentHash = record.contentHash ?? '';
         known.set(record.key, { ...record, at, contentHash });
         fresh.push([record.key, record.hint, record.input, at, record.accepted, record.rejected, contentHash]);
         outcomes.push('committed');
       }
       // One flush for the whole group: each flush blocks this thread, per batch it was most of the commit.
-      appender.closeSync();
+      await sums.write(connection);
       for (let i = 0; i < fresh.length; i += RECORDS_PER_STATEMENT) {
         const some = fresh.slice(i, i + RECORDS_PER_STATEMENT);
         const values = some.map((_, j) => `(${[1, 2, 3, 4, 5, 6, 7].map((c) => `$${j * 7 + c}`).join(', ')})`);
@@ -210,21 +227,29 @@ export class DuckDBStore implements Store {
   }
 
   async zones(): Promise<ZoneInfo[]> {
-    const reader = await this.read(`
-      WITH seen AS (
-        SELECT zone, sum(requests)::DOUBLE AS requests, min(minute_ms) AS first_ms, max(minute_ms) AS last_ms
-        FROM rollup_minute GROUP BY zone
-      )
-      SELECT coalesce(s.zone, z.zone) AS zone, z.plan, coalesce(s.requests, 0) AS requests, s.first_ms, s.last_ms
-      FROM seen s FULL OUTER JOIN zones z ON s.zone = z.zone
-      ORDER BY 1`);
-    return reader.getRowObjectsJS().map((r) => ({
-      zone: String(r.zone),
-      plan: (r.plan as Plan | null) ?? DEFAULT_PLAN,
-      requests: Number(r.requests),
-      firstSeen: r.first_ms === null ? null : Number(r.first_ms),
-      lastSeen: r.last_ms === null ? null : Number(r.last_ms),
-    }));
+    const totals = zoneTotalsSql();
+    const zones = new Map<string, ZoneInfo>();
+    const zone = (name: string) => {
+      const info = zones.get(name) ?? { zone: name, plan: DEFAULT_PLAN, requests: 0, firstSeen: null, lastSeen: null };
+      zones.set(name, info);
+      return info;
+    };
+    for (const r of (await this.read(totals.sql, totals.params)).getRowObjectsJS())
+      zone(String(r.zone)).requests = Number(r.requests);
+    for (const [name, plan] of (await this.read('SELECT zone, plan FROM zones')).getRowsJS())
+      zone(String(name)).plan = plan as Plan;
+    // Finest first: a coarser tier's row tells the first (last) minute only from a unit the finer tier no longer (not yet) holds.
+    const spans = (await this.read(ZONE_SPANS_SQL)).getRowObjectsJS();
+    for (const tier of TIERS) {
+      for (const r of spans.filter((s) => s.tier === tier)) {
+        const info = zone(String(r.zone));
+        const [first, last] = [Number(r.first_ms), Number(r.last_ms)];
+        const unit = (t: number) => Math.floor(t / TIER_MS[tier]) * TIER_MS[tier];
+        if (info.firstSeen === null || first < unit(info.firstSeen)) info.firstSeen = first;
+        if (info.lastSeen === null || last > unit(info.lastSeen)) info.lastSeen = last;
+      }
+    }
+    return [...zones.values()].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
   }
 
   async zonePlan(zone: string): Promise<Plan> {
@@ -281,18 +306,37 @@ export class DuckDBStore implements Store {
   }
 
   async storageReport(): Promise<StorageReport> {
-    const [[rows, from, to]] = (
-      await this.read('SELECT count(*)::DOUBLE, min(minute_ms), max(minute_ms) FROM rollup_minute')
-    ).getRowsJS();
-    const bytes = this.path === ':memory:' ? null : fileBytes(this.path) + fileBytes(`${this.path}.wal`);
     const time = (v: unknown) => (v === null ? null : Number(v));
-    return {
-      tiers: [{ tier: 'minute', rows: Number(rows), from: time(from), to: time(to), retentionDays: null }],
-      bytes,
-    };
+    const tiers: TierReport[] = [];
+    for (const tier of TIERS) {
+      const [[rows, from, to]] = (
+        await this.read(`SELECT count(*)::DOUBLE, min(minute_ms), max(minute_ms) FROM ${TIER_TABLES[tier]}`)
+      ).getRowsJS();
+      const days = this.retention[tier];
+      tiers.push({ tier, rows: Number(rows), from: time(from), to: time(to), retentionDays: days === 0 ? null : days });
+    }
+    const bytes = this.path === ':memory:' ? null : fileBytes(this.path) + fileBytes(`${this.path}.wal`);
+    return { tiers, bytes };
+  }
+
+  /** Merges every row committed so far into one row per key per tier unit (the background does it in passes). */
+  compact(): Promise<CompactionPass> {
+    return guarded(this.path, () => this.requireOpen().compactAll());
+  }
+
+  /** Drops rows older than each tier's retention, as if at `now` (the background does it hourly); resolves to the rows dropped. */
+  applyRetention(now = Date.now()): Promise<number> {
+    return guarded(this.path, () => this.requireOpen().retain(now));
+  }
+
+  private requireOpen(): Maintenance {
+    if (!this.maintenance) throw new Error(`the DuckDB store ${this.path} is closed`);
+    return this.maintenance;
   }
 
   async close(): Promise<void> {
+    await this.maintenance?.stop();
+    this.maintenance = undefined;
     this.reader.closeSync();
     this.instance.closeSync();
   }
@@ -307,6 +351,8 @@ function fileBytes(path: string): number {
   }
 }
 
+/** Background compaction passes run this often while the store is open. */
+const COMPACT_EVERY_MS = 10_000;
 /** A commit lost on the ingests primary key to a concurrent commit of the same key. */
 const KEY_TAKEN = /primary key|unique|conflict/i;
 /** Keys looked up, or records inserted, per statement of a group commit (parameters per statement stay bounded). */
@@ -326,25 +372,6 @@ function toIngestRecord(r: Record<string, unknown>): IngestRecord {
   };
 }
 
-/** Rollup rows onto an appender of rollup_minute, in its column order (the caller flushes: a flush blocks the thread). */
-function appendRollupRows(a: DuckDBAppender, rows: RollupRow[]): void {
-  for (const r of rows) {
-    a.appendBigInt(BigInt(r.minute));
-    a.appendVarchar(r.zone);
-    a.appendVarchar(r.host);
-    a.appendVarchar(r.colo);
-    a.appendUSmallInt(r.edgeStatus);
-    a.appendUSmallInt(r.status);
-    a.appendUSmallInt(r.originStatus);
-    a.appendVarchar(r.group);
-    a.appendVarchar(r.source);
-    a.appendUBigInt(BigInt(r.requests));
-    a.appendUBigInt(BigInt(r.bytes));
-    a.appendVarchar(r.requestSource ?? VISITOR);
-    a.endRow();
-  }
-}
-
 /** One ingest as one DuckDB transaction: rows go through an appender, the ingest key is the commit's guard. */
 class DuckDBBatch implements BatchWriter {
   constructor(
@@ -355,11 +382,15 @@ class DuckDBBatch implements BatchWriter {
   ) {}
 
   private closed = false;
+  /** The batch's hours and days, written at commit (minutes stream to the appender as they come). */
+  private readonly sums = new TierSums(['hour', 'day']);
 
   async append(rows: RollupRow[]): Promise<void> {
     try {
       appendRollupRows(this.appender, rows);
       this.appender.flushSync();
+      this.sums.add(rows);
+      if (this.sums.size > TIER_SUMS_CAP) await this.sums.write(this.connection);
     } catch (err) {
       throw storeFault(err, this.store.path);
     }
@@ -371,6 +402,7 @@ class DuckDBBatch implements BatchWriter {
       this.appender.closeSync();
       existing = await this.store.ingestRecord(record.key);
       if (!existing) {
+        await this.sums.write(this.connection);
         await this.connection.run('INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6, $7)', [
           record.key,
           record.hint,
