@@ -18,7 +18,11 @@ import { buildApp } from './app.js';
 const CLI = join(repoRoot, 'dist/cli/main.js');
 const run = promisify(execFile);
 const ZONE = 'shop.example';
-const START = Date.UTC(2026, 10, 20, 22, 0);
+const DAY = 86_400_000;
+/** 22:00 UTC three days ago: the rows span two UTC days, all in the past and within retention. */
+const START = Date.now() - (Date.now() % DAY) - 3 * DAY + 22 * 3_600_000;
+/** The same retention on both stores: every tier reports it. */
+const RETENTION = '?minute_retention_days=400&hour_retention_days=800';
 const COLOS = ['FRA', 'AMS', 'LHR'];
 
 /** 90 rows, 20 minutes apart over 30 hours (two UTC days), colos in turn. */
@@ -90,16 +94,10 @@ for (const kind of ['duckdb', 'clickhouse'] as const) {
   describe(`storage report on ${kind}`, { skip: kind === 'clickhouse' && clickhouseMissing() }, () => {
     let clickhouse: TestClickHouse | undefined;
     let url: string;
-    let retention: Record<string, number | null>;
+    const retention = { minute: 400, hour: 800, day: null };
     before(async () => {
-      if (kind === 'clickhouse') {
-        clickhouse = await startClickHouse();
-        url = `${clickhouse.storeUrl()}?minute_retention_days=400&hour_retention_days=800`;
-        retention = { minute: 400, hour: 800, day: null };
-      } else {
-        url = `duckdb:${join(tempDir(), 'storage.duckdb')}?minute_retention_days=400&hour_retention_days=800`;
-        retention = { minute: 400, hour: 800, day: null };
-      }
+      clickhouse = kind === 'clickhouse' ? await startClickHouse() : undefined;
+      url = `${clickhouse ? clickhouse.storeUrl() : `duckdb:${join(tempDir(), 'storage.duckdb')}`}${RETENTION}`;
       const store = await openStore(url);
       await fill(store);
       await store.close();
