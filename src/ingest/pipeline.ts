@@ -8,8 +8,8 @@ import type { RollupRow } from '../rollup/rollup.js';
 import { lineBlocks } from '../sources/blocks.js';
 import { type DecodeStats, decode, TruncatedInputError } from '../sources/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../sources/lines.js';
-import type { CommitOutcome, Store } from '../stores/store.js';
-import { CardinalityGuard, type Folded } from './cardinality.js';
+import type { BatchWriter, CommitOutcome, Store } from '../stores/store.js';
+import { CardinalityGuard, type CardinalitySession, type Folded } from './cardinality.js';
 import { type ChosenParser, chooseParser } from './detect-step.js';
 import { fileHead, OrderedHash, type PlainFile, plainFileOf } from './file-input.js';
 import { LineRollup } from './line-rollup.js';
@@ -232,22 +232,7 @@ export async function ingest(
       durationMs: 0,
       outcome: 'committed',
     };
-    refuseZones(result, cardinality.refused, guard.limits.zones);
-    const judged = result.accepted + result.rejected;
-    if (options.maxRejectRatio !== undefined && judged > 0 && result.rejected / judged > options.maxRejectRatio) {
-      throw new RejectRatioError(result);
-    }
-    result.outcome = await batch.commit({
-      key: result.key,
-      hint: options.hint ?? '',
-      input: options.input,
-      accepted: result.accepted,
-      rejected: result.rejected,
-      contentHash: result.contentHash,
-    });
-    if (result.outcome === 'committed') cardinality.commit();
-    result.durationMs = performance.now() - started;
-    return result;
+    return await commitIngest(batch, result, cardinality, guard.limits.zones, options, started);
   } catch (err) {
     await batch.abort();
     throw err;
@@ -267,11 +252,38 @@ function defaultGuard(store: Store): CardinalityGuard {
 }
 
 /** Lines of zones the zone cap refused count as rejected, with a sample per refused zone. */
-export function refuseZones(
+/**
+ * The end of every ingest, streamed or parsed on a push thread: lines of refused zones become
+ * rejections, the reject ratio is checked, the batch commits under its key, and only a committed
+ * batch's new values count against the caps. Returns `result`, completed.
+ */
+export async function commitIngest(
+  batch: BatchWriter,
   result: IngestResult,
-  refused: { requests: number; examples: string[] },
-  cap: number,
-): void {
+  cardinality: CardinalitySession,
+  zoneCap: number,
+  options: Pick<IngestOptions, 'hint' | 'input' | 'maxRejectRatio'>,
+  started: number,
+): Promise<IngestResult> {
+  refuseZones(result, cardinality.refused, zoneCap);
+  const judged = result.accepted + result.rejected;
+  if (options.maxRejectRatio !== undefined && judged > 0 && result.rejected / judged > options.maxRejectRatio) {
+    throw new RejectRatioError(result);
+  }
+  result.outcome = await batch.commit({
+    key: result.key,
+    hint: options.hint ?? '',
+    input: options.input,
+    accepted: result.accepted,
+    rejected: result.rejected,
+    contentHash: result.contentHash,
+  });
+  if (result.outcome === 'committed') cardinality.commit();
+  result.durationMs = performance.now() - started;
+  return result;
+}
+
+function refuseZones(result: IngestResult, refused: { requests: number; examples: string[] }, cap: number): void {
   if (refused.requests === 0) return;
   result.accepted -= refused.requests;
   result.rejected += refused.requests;

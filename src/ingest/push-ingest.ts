@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_MAX_LINE_BYTES } from '../sources/lines.js';
 import type { BatchWriter, Store } from '../stores/store.js';
 import type { CardinalityGuard } from './cardinality.js';
-import { type IngestOptions, type IngestResult, ingest, refuseZones } from './pipeline.js';
+import { commitIngest, type IngestOptions, type IngestResult, ingest } from './pipeline.js';
 import type { PushJob, PushParsed } from './push-parse.js';
 import type { PushParsers } from './push-pool.js';
 
@@ -104,16 +104,5 @@ async function commitParsed(
     durationMs: 0,
     outcome: 'committed',
   };
-  refuseZones(result, cardinality.refused, options.cardinality.limits.zones);
-  result.outcome = await batch.commit({
-    key: result.key,
-    hint: options.hint ?? '',
-    input: options.input,
-    accepted: result.accepted,
-    rejected: result.rejected,
-    contentHash: result.contentHash,
-  });
-  if (result.outcome === 'committed') cardinality.commit();
-  result.durationMs = performance.now() - started;
-  return result;
+  return commitIngest(batch, result, cardinality, options.cardinality.limits.zones, options, started);
 }
